@@ -37,7 +37,8 @@ export async function startAzuriteTables(options: AzuriteOptions): Promise<Azuri
     `process.on("disconnect", () => process.emit("SIGINT", "SIGINT"));`,
     `require(${JSON.stringify(cliPath)});`,
   ].join(" ");
-  const child = spawn(process.execPath, ["-e", bootstrap, "--", ...args], { stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  // Its own process group: a Ctrl-C in the terminal reaches us, and we stop Azurite exactly once.
+  const child = spawn(process.execPath, ["-e", bootstrap, "--", ...args], { stdio: ["ignore", "pipe", "pipe", "ipc"], detached: true });
   await waitForStart(child, port);
   return {
     connectionString:

@@ -53,3 +53,15 @@ export async function ensureTables(tables: TableClients): Promise<void> {
 function usesPlainHttp(connectionString: string): boolean {
   return connectionString.includes("UseDevelopmentStorage=true") || /(Endpoint|Protocol)=http(;|:)/i.test(connectionString);
 }
+
+/** True when Table Storage answers a minimal query within `timeoutMs`. */
+export async function pingStorage(tables: TableClients, timeoutMs = 3000): Promise<boolean> {
+  const abort = AbortSignal.timeout(timeoutMs);
+  try {
+    const pages = tables.apiKeys.listEntities({ abortSignal: abort, queryOptions: { select: ["PartitionKey"] } }).byPage({ maxPageSize: 1 });
+    await pages.next();
+    return true;
+  } catch {
+    return false;
+  }
+}

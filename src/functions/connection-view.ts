@@ -1,0 +1,51 @@
+import type { z } from "zod";
+import type { Settings } from "../settings.js";
+import type { ConnectionRecord } from "../storage/connection-repository.js";
+import type { connectionDetail, connectionSummary } from "./schemas/connection-schemas.js";
+
+/** The callback URL a provider must have registered for this connection. */
+export const redirectUriFor = (settings: Pick<Settings, "publicBaseUrl">, name: string) =>
+  `${settings.publicBaseUrl}/api/oauth/callback/${encodeURIComponent(name)}`;
+
+/** The public detail: secrets only as booleans. */
+export function toConnectionDetail(record: ConnectionRecord, settings: Pick<Settings, "publicBaseUrl">): z.input<typeof connectionDetail> {
+  return {
+    connection_name: record.connection_name,
+    org_id: record.org_id,
+    oauth_flow_type: record.oauth_flow_type,
+    client_id: record.client_id,
+    authorization_url: record.authorization_url ?? null,
+    token_url: record.token_url,
+    scopes: record.scopes,
+    token_auth_method: record.token_auth_method,
+    use_pkce: record.use_pkce,
+    authorization_params: record.authorization_params,
+    token_params: record.token_params,
+    test_url: record.test_url ?? null,
+    redirect_uri: redirectUriFor(settings, record.connection_name),
+    status: record.status,
+    status_message: record.status_message ?? null,
+    token_expires_at: record.token_expires_at ?? null,
+    last_refresh_at: record.last_refresh_at ?? null,
+    last_test_at: record.last_test_at ?? null,
+    created_at: record.created_at,
+    created_by: record.created_by,
+    updated_at: record.updated_at,
+    client_secret_set: record.client_secret_name !== undefined,
+    refresh_token_set: record.refresh_token_set,
+  };
+}
+
+export function toConnectionSummary(record: ConnectionRecord): z.input<typeof connectionSummary> {
+  return {
+    connection_name: record.connection_name,
+    org_id: record.org_id,
+    oauth_flow_type: record.oauth_flow_type,
+    status: record.status,
+    status_message: record.status_message ?? null,
+    token_expires_at: record.token_expires_at ?? null,
+    last_refresh_at: record.last_refresh_at ?? null,
+    created_at: record.created_at,
+    updated_at: record.updated_at,
+  };
+}

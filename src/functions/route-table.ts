@@ -1,0 +1,20 @@
+import { createConnectionRoute } from "./connections-create.js";
+import { getConnectionRoute } from "./connections-get.js";
+import { listConnectionsRoute } from "./connections-list.js";
+import { healthRoute } from "./health.js";
+import { createKeyRoute, listKeysRoute, revokeKeyRoute } from "./keys.js";
+import type { HttpRoute, TimerRoute } from "./route.js";
+
+/** The single source of truth for routes: Azure registrations, the embedded host and the OpenAPI document. */
+export const httpRoutes: readonly HttpRoute[] = [
+  healthRoute,
+  createConnectionRoute,
+  listConnectionsRoute,
+  getConnectionRoute,
+  createKeyRoute,
+  listKeysRoute,
+  revokeKeyRoute,
+];
+
+/** Timer functions; the refresh timer joins when token refresh exists. */
+export const timerRoutes: readonly TimerRoute[] = [];

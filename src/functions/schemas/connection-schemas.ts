@@ -1,0 +1,119 @@
+import { z } from "zod";
+import type { Settings } from "../../settings.js";
+import { CONNECTION_STATUSES, OAUTH_FLOW_TYPES, TOKEN_AUTH_METHODS } from "../../storage/connection-repository.js";
+import { booleanFlag, connectionName, orgId, timestamp } from "./common.js";
+import { providerUrl } from "./provider-url.js";
+
+/** RFC 6749 §3.3 scope-token characters; commas and spaces separate scopes. */
+const SCOPE_TOKEN = /^[\x21\x23-\x2B\x2D-\x5B\x5D-\x7E]+$/;
+
+const scopes = z
+  .string()
+  .max(4096)
+  .transform((value, ctx) => {
+    const tokens = value.split(/[\s,]+/).filter((token) => token !== "");
+    const bad = tokens.find((token) => !SCOPE_TOKEN.test(token));
+    if (bad !== undefined) ctx.addIssue({ code: "custom", message: `scope "${bad}" has characters RFC 6749 §3.3 does not allow` });
+    return [...new Set(tokens)];
+  })
+  .meta({ description: "Scopes, comma- or space-separated", example: "openid,offline_access,Mail.Read" });
+
+/** Parameters our own protocol code sets; letting extra parameters override them would break the flow. */
+const RESERVED_AUTHORIZATION_PARAMS = ["response_type", "client_id", "redirect_uri", "state", "scope", "code_challenge", "code_challenge_method"];
+const RESERVED_TOKEN_PARAMS = ["grant_type", "code", "redirect_uri", "code_verifier", "client_id", "client_secret", "refresh_token", "scope"];
+
+const extraParams = (reserved: string[]) =>
+  z
+    .record(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, "parameter names are 1-64 of [A-Za-z0-9_.-]"), z.string().max(2048))
+    .refine((params) => Object.keys(params).length <= 20, "at most 20 parameters")
+    .refine((params) => !Object.keys(params).some((name) => reserved.includes(name)), `may not set ${reserved.join(", ")}`);
+
+/** POST /oauth/connections: the seed's CreateOAuthConnectionRequest plus the options of DESIGN §5. */
+export function createConnectionBody(settings: Pick<Settings, "allowInsecureLoopback">) {
+  const url = providerUrl(settings);
+  return z
+    .strictObject({
+      connection_name: connectionName,
+      oauth_flow_type: z.enum(OAUTH_FLOW_TYPES),
+      client_id: z.string().min(1).max(512),
+      client_secret: z.string().min(1).max(8192).optional().meta({ description: "Stored in the SecretStore; never returned" }),
+      authorization_url: url.optional().meta({ description: "Required for authorization_code" }),
+      token_url: url,
+      scopes: scopes.optional(),
+      refresh_token: z.string().min(1).max(16384).optional().meta({ description: "Required for refresh_token; never returned" }),
+      token_auth_method: z.enum(TOKEN_AUTH_METHODS).default("client_secret_basic"),
+      use_pkce: z.boolean().default(true),
+      authorization_params: extraParams(RESERVED_AUTHORIZATION_PARAMS).default({}),
+      token_params: extraParams(RESERVED_TOKEN_PARAMS).default({}),
+      test_url: url.optional().meta({ description: "Called with the access token to test the connection" }),
+    })
+    .superRefine((body, ctx) => {
+      const require = (field: keyof typeof body, flow: string) => {
+        if (body[field] === undefined) ctx.addIssue({ code: "custom", path: [field], message: `is required for ${flow}` });
+      };
+      if (body.oauth_flow_type === "authorization_code") require("authorization_url", "authorization_code");
+      if (body.oauth_flow_type === "client_credentials") require("client_secret", "client_credentials");
+      if (body.oauth_flow_type === "refresh_token") require("refresh_token", "refresh_token");
+      if (body.oauth_flow_type !== "refresh_token" && body.refresh_token !== undefined) {
+        ctx.addIssue({ code: "custom", path: ["refresh_token"], message: "is only accepted for refresh_token" });
+      }
+    })
+    .transform((body) => ({ ...body, scopes: body.scopes ?? [] }))
+    .meta({ id: "CreateConnectionRequest" });
+}
+
+const nullableTimestamp = timestamp.nullable();
+
+export const connectionDetail = z
+  .object({
+    connection_name: z.string(),
+    org_id: z.string(),
+    oauth_flow_type: z.enum(OAUTH_FLOW_TYPES),
+    client_id: z.string(),
+    authorization_url: z.string().nullable(),
+    token_url: z.string(),
+    scopes: z.string().meta({ description: "Comma-separated" }),
+    token_auth_method: z.enum(TOKEN_AUTH_METHODS),
+    use_pkce: z.boolean(),
+    authorization_params: z.record(z.string(), z.string()),
+    token_params: z.record(z.string(), z.string()),
+    test_url: z.string().nullable(),
+    redirect_uri: z.string().meta({ description: "Register this at the provider" }),
+    status: z.enum(CONNECTION_STATUSES),
+    status_message: z.string().nullable(),
+    token_expires_at: nullableTimestamp,
+    last_refresh_at: nullableTimestamp,
+    last_test_at: nullableTimestamp,
+    created_at: timestamp,
+    created_by: z.string(),
+    updated_at: timestamp,
+    client_secret_set: z.boolean(),
+    refresh_token_set: z.boolean(),
+  })
+  .meta({ id: "ConnectionDetail" });
+
+export const connectionSummary = z
+  .object({
+    connection_name: z.string(),
+    org_id: z.string(),
+    oauth_flow_type: z.enum(OAUTH_FLOW_TYPES),
+    status: z.enum(CONNECTION_STATUSES),
+    status_message: z.string().nullable(),
+    token_expires_at: nullableTimestamp,
+    last_refresh_at: nullableTimestamp,
+    created_at: timestamp,
+    updated_at: timestamp,
+  })
+  .meta({ id: "ConnectionSummary" });
+
+export const connectionList = z
+  .object({ connections: z.array(connectionSummary), count: z.number().int() })
+  .meta({ id: "ConnectionList" });
+
+export const connectionNameParams = z.strictObject({ name: connectionName });
+
+export const listConnectionsQuery = z.strictObject({
+  include_global: booleanFlag.meta({ description: "Also list GLOBAL connections (default true)" }),
+});
+
+export { orgId };

@@ -1,0 +1,29 @@
+import type { Clock } from "../clock.js";
+import type { Logger } from "../logger.js";
+import type { AuditEvent, AuditRepository } from "../storage/audit-repository.js";
+
+export type AuditInput = Omit<AuditEvent, "occurred_at">;
+
+/** Records lifecycle events (FR-020) in OAuthAuditEvents and in the log. Callers pass no secret values. */
+export class AuditLog {
+  constructor(
+    private readonly repository: AuditRepository,
+    private readonly logger: Logger,
+    private readonly clock: Clock,
+  ) {}
+
+  async record(input: AuditInput): Promise<void> {
+    const event: AuditEvent = { ...input, occurred_at: this.clock.now().toISOString() };
+    this.logger.info(`audit ${event.event_type}`, {
+      org_id: event.org_id,
+      connection_name: event.connection_name,
+      actor: event.actor,
+      ...event.details,
+    });
+    await this.repository.append(event);
+  }
+
+  list(orgId: string, name: string, limit: number): Promise<AuditEvent[]> {
+    return this.repository.listForConnection(orgId, name, limit);
+  }
+}

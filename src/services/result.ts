@@ -1,0 +1,28 @@
+/** Stable codes for expected failures; src/functions/http-errors.ts maps each to an HTTP status. */
+export type FailureCode =
+  | "validation_failed"
+  | "invalid_json"
+  | "payload_too_large"
+  | "unauthorized"
+  | "forbidden"
+  | "route_not_found"
+  | "method_not_allowed"
+  | "connection_not_found"
+  | "connection_exists"
+  | "key_not_found"
+  | "function_not_found";
+
+/** An expected failure: a value, not an exception. */
+export interface Failure {
+  code: FailureCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export type Result<T> = { ok: true; value: T } | { ok: false; error: Failure };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = (code: FailureCode, message: string, details?: Record<string, unknown>): { ok: false; error: Failure } => ({
+  ok: false,
+  error: details === undefined ? { code, message } : { code, message, details },
+});

@@ -1,0 +1,142 @@
+import type { TableClient } from "@azure/data-tables";
+import { odata } from "@azure/data-tables";
+import { isTableError, isNotFound } from "./table-errors.js";
+
+export const OAUTH_FLOW_TYPES = ["authorization_code", "client_credentials", "refresh_token"] as const;
+export type OAuthFlowType = (typeof OAUTH_FLOW_TYPES)[number];
+
+export const CONNECTION_STATUSES = ["not_connected", "waiting_callback", "testing", "completed", "failed"] as const;
+export type ConnectionStatus = (typeof CONNECTION_STATUSES)[number];
+
+export const TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post"] as const;
+export type TokenAuthMethod = (typeof TOKEN_AUTH_METHODS)[number];
+
+/** One OAuth connection as stored: the source of truth for its configuration and status. */
+export interface ConnectionRecord {
+  org_id: string;
+  connection_name: string;
+  oauth_flow_type: OAuthFlowType;
+  client_id: string;
+  authorization_url: string | undefined;
+  token_url: string;
+  /** Comma-separated, as the seed stores them. */
+  scopes: string;
+  token_auth_method: TokenAuthMethod;
+  use_pkce: boolean;
+  authorization_params: Record<string, string>;
+  token_params: Record<string, string>;
+  test_url: string | undefined;
+  status: ConnectionStatus;
+  status_message: string | undefined;
+  token_expires_at: string | undefined;
+  last_refresh_at: string | undefined;
+  last_test_at: string | undefined;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+  updated_by: string;
+  /** SecretStore names; opaque and fresh per connection because Key Vault reserves deleted names. */
+  client_secret_name: string | undefined;
+  tokens_secret_name: string;
+  refresh_token_set: boolean;
+}
+
+export interface StoredConnection {
+  record: ConnectionRecord;
+  etag: string;
+}
+
+const JSON_FIELDS = ["authorization_params", "token_params"] as const;
+
+type ConnectionEntity = Omit<ConnectionRecord, "org_id" | "connection_name" | (typeof JSON_FIELDS)[number]> & {
+  partitionKey: string;
+  rowKey: string;
+  authorization_params: string;
+  token_params: string;
+};
+
+/** OAuthConnections: PartitionKey org id (or GLOBAL), RowKey connection name. */
+export class ConnectionRepository {
+  constructor(private readonly table: TableClient) {}
+
+  async get(orgId: string, name: string): Promise<StoredConnection | undefined> {
+    try {
+      const entity = await this.table.getEntity<ConnectionEntity>(orgId, name);
+      return { record: fromEntity(entity), etag: entity.etag };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Inserts a new connection; returns false when one with that name exists in the org. */
+  async create(record: ConnectionRecord): Promise<boolean> {
+    try {
+      await this.table.createEntity(toEntity(record));
+      return true;
+    } catch (error) {
+      if (isTableError(error, 409)) return false;
+      throw error;
+    }
+  }
+
+  async listByOrg(orgId: string): Promise<ConnectionRecord[]> {
+    const records: ConnectionRecord[] = [];
+    const entities = this.table.listEntities<ConnectionEntity>({ queryOptions: { filter: odata`PartitionKey eq ${orgId}` } });
+    for await (const entity of entities) records.push(fromEntity(entity));
+    return records;
+  }
+
+  /** Replaces the row only if nobody changed it since `etag` was read; false when someone did. */
+  async replaceIfUnchanged(record: ConnectionRecord, etag: string): Promise<string | undefined> {
+    try {
+      const response = await this.table.updateEntity(toEntity(record), "Replace", { etag });
+      return response.etag;
+    } catch (error) {
+      if (isTableError(error, 412) || isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async delete(orgId: string, name: string): Promise<void> {
+    try {
+      await this.table.deleteEntity(orgId, name);
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+}
+
+function toEntity(record: ConnectionRecord): ConnectionEntity {
+  const { org_id, connection_name, authorization_params, token_params, ...rest } = record;
+  return {
+    ...withoutUndefined(rest),
+    partitionKey: org_id,
+    rowKey: connection_name,
+    authorization_params: JSON.stringify(authorization_params),
+    token_params: JSON.stringify(token_params),
+  } as ConnectionEntity;
+}
+
+function fromEntity(entity: ConnectionEntity & { etag?: string; timestamp?: string }): ConnectionRecord {
+  const { partitionKey, rowKey, authorization_params, token_params, etag: _etag, timestamp: _timestamp, ...rest } = entity;
+  return {
+    ...rest,
+    authorization_url: rest.authorization_url ?? undefined,
+    test_url: rest.test_url ?? undefined,
+    status_message: rest.status_message ?? undefined,
+    token_expires_at: rest.token_expires_at ?? undefined,
+    last_refresh_at: rest.last_refresh_at ?? undefined,
+    last_test_at: rest.last_test_at ?? undefined,
+    client_secret_name: rest.client_secret_name ?? undefined,
+    org_id: partitionKey,
+    connection_name: rowKey,
+    authorization_params: JSON.parse(authorization_params) as Record<string, string>,
+    token_params: JSON.parse(token_params) as Record<string, string>,
+  };
+}
+
+/** Table Storage cannot store undefined; leaving the property out is how "unset" is written. */
+export function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
