@@ -77,7 +77,7 @@ export async function createTestApp(options: { env?: Record<string, string>; tim
     if (raw !== undefined) {
       body = new TextEncoder().encode(raw);
       headers["content-type"] ??= "application/json";
-      headers["content-length"] = String(body.byteLength);
+      headers["content-length"] ??= String(body.byteLength);
     }
     const response = await dispatcher.dispatch({ method, url: `http://localhost${path}`, headers, ...(body ? { body } : {}) });
     const text = new TextDecoder().decode(response.body);
