@@ -1,7 +1,6 @@
 import { z } from "zod";
+import { LOOPBACK_HOSTS } from "../../oauth/loopback.js";
 import type { Settings } from "../../settings.js";
-
-const LOOPBACK_HOSTS = new Set(["127.0.0.1", "localhost", "[::1]"]);
 
 /**
  * A provider endpoint: https only (RFC 9700 §2.6), or http on loopback when
