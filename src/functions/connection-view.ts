@@ -1,11 +1,9 @@
 import type { z } from "zod";
+import { redirectUriFor } from "../services/redirect-uri.js";
 import type { Settings } from "../settings.js";
 import type { ConnectionRecord } from "../storage/connection-repository.js";
 import type { connectionDetail, connectionSummary } from "./schemas/connection-schemas.js";
 
-/** The callback URL a provider must have registered for this connection. */
-export const redirectUriFor = (settings: Pick<Settings, "publicBaseUrl">, name: string) =>
-  `${settings.publicBaseUrl}/api/oauth/callback/${encodeURIComponent(name)}`;
 
 /** The public detail: secrets only as booleans. */
 export function toConnectionDetail(record: ConnectionRecord, settings: Pick<Settings, "publicBaseUrl">): z.input<typeof connectionDetail> {
@@ -22,6 +20,7 @@ export function toConnectionDetail(record: ConnectionRecord, settings: Pick<Sett
     authorization_params: record.authorization_params,
     token_params: record.token_params,
     test_url: record.test_url ?? null,
+    issuer: record.issuer ?? null,
     redirect_uri: redirectUriFor(settings, record.connection_name),
     status: record.status,
     status_message: record.status_message ?? null,

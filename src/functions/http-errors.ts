@@ -11,6 +11,8 @@ const STATUS_BY_CODE: Record<FailureCode, number> = {
   method_not_allowed: 405,
   connection_not_found: 404,
   connection_exists: 409,
+  authorization_not_applicable: 400,
+  invalid_state: 400,
   key_not_found: 404,
   function_not_found: 404,
 };

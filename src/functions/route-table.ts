@@ -1,8 +1,10 @@
+import { authorizeConnectionRoute, cancelAuthorizationRoute, testConnectionRoute } from "./connections-authorize.js";
 import { createConnectionRoute } from "./connections-create.js";
 import { getConnectionRoute } from "./connections-get.js";
 import { listConnectionsRoute } from "./connections-list.js";
 import { healthRoute } from "./health.js";
 import { createKeyRoute, listKeysRoute, revokeKeyRoute } from "./keys.js";
+import { oauthCallbackRoute } from "./oauth-callback.js";
 import type { HttpRoute, TimerRoute } from "./route.js";
 
 /** The single source of truth for routes: Azure registrations, the embedded host and the OpenAPI document. */
@@ -11,6 +13,10 @@ export const httpRoutes: readonly HttpRoute[] = [
   createConnectionRoute,
   listConnectionsRoute,
   getConnectionRoute,
+  authorizeConnectionRoute,
+  cancelAuthorizationRoute,
+  testConnectionRoute,
+  oauthCallbackRoute,
   createKeyRoute,
   listKeysRoute,
   revokeKeyRoute,

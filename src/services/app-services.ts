@@ -1,17 +1,26 @@
 import { join } from "node:path";
+import type { Dispatcher } from "undici";
 import { systemClock, type Clock } from "../clock.js";
 import { consoleLogger, type Logger } from "../logger.js";
 import type { Settings } from "../settings.js";
+import { createProviderFetch } from "../oauth/provider-fetch.js";
+import { TokenClient } from "../oauth/token-client.js";
 import { ApiKeyRepository } from "../storage/api-key-repository.js";
 import { AuditRepository } from "../storage/audit-repository.js";
 import { ConfigRepository } from "../storage/config-repository.js";
 import { ConnectionRepository } from "../storage/connection-repository.js";
 import { LocalSecretStore, loadOrCreateKeyFile } from "../storage/local-secret-store.js";
 import type { SecretStore } from "../storage/secret-store.js";
+import { StateRepository } from "../storage/state-repository.js";
 import { createTableClients, ensureTables, pingStorage, type TableClients } from "../storage/tables.js";
 import { ApiKeyService } from "./api-key-service.js";
 import { AuditLog } from "./audit-log.js";
+import { AuthorizationService } from "./authorization-service.js";
 import { ConnectionService } from "./connection-service.js";
+import { ConnectionStore } from "./connection-store.js";
+import { ConnectionTestService } from "./connection-test-service.js";
+import { ConnectionTester } from "./connection-tester.js";
+import { TokenService } from "./token-service.js";
 
 /** Everything a handler needs, built once per process from the settings. */
 export interface AppServices {
@@ -23,6 +32,9 @@ export interface AppServices {
   apiKeys: ApiKeyService;
   audit: AuditLog;
   connections: ConnectionService;
+  authorization: AuthorizationService;
+  tokens: TokenService;
+  connectionTests: ConnectionTestService;
   storageHealthy(): Promise<boolean>;
 }
 
@@ -32,6 +44,10 @@ export interface AppServicesOptions {
   /** Prefix for table names, so several deployments or test files can share a storage account. */
   tablePrefix?: string;
   secrets?: SecretStore;
+  /** The undici dispatcher for provider requests; tests inject faults with a MockAgent. */
+  httpDispatcher?: Dispatcher;
+  /** How retries wait; tests pass one that does not wait on real time. */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** Wires repositories and services; creates missing tables. */
@@ -45,6 +61,25 @@ export async function createAppServices(settings: Settings, options: AppServices
   await ensureTables(tables);
   const secrets = options.secrets ?? (await createSecretStore(settings, tables));
   const audit = new AuditLog(new AuditRepository(tables.auditEvents), logger, clock);
+  const providerFetch = createProviderFetch({
+    allowInsecureLoopback: settings.allowInsecureLoopback,
+    ...(options.httpDispatcher === undefined ? {} : { dispatcher: options.httpDispatcher }),
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+  });
+  const store = new ConnectionStore(new ConnectionRepository(tables.connections), new ConfigRepository(tables.config));
+  const tokenClient = new TokenClient(providerFetch, settings.allowInsecureLoopback);
+  const tokens = new TokenService(store, secrets, tokenClient, clock);
+  const tester = new ConnectionTester(providerFetch);
+  const authorization = new AuthorizationService({
+    store,
+    states: new StateRepository(tables.states),
+    tokens,
+    tokenClient,
+    tester,
+    audit,
+    clock,
+    settings,
+  });
   return {
     settings,
     clock,
@@ -52,15 +87,12 @@ export async function createAppServices(settings: Settings, options: AppServices
     tables,
     secrets,
     audit,
+    tokens,
+    authorization,
+    connectionTests: new ConnectionTestService(store, tokens, tester, audit, clock),
     storageHealthy: () => pingStorage(tables),
     apiKeys: new ApiKeyService(new ApiKeyRepository(tables.apiKeys), clock, logger, settings.bootstrapAdminKey),
-    connections: new ConnectionService(
-      new ConnectionRepository(tables.connections),
-      new ConfigRepository(tables.config),
-      secrets,
-      audit,
-      clock,
-    ),
+    connections: new ConnectionService(store, secrets, authorization, audit, clock),
   };
 }
 

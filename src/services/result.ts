@@ -9,6 +9,8 @@ export type FailureCode =
   | "method_not_allowed"
   | "connection_not_found"
   | "connection_exists"
+  | "authorization_not_applicable"
+  | "invalid_state"
   | "key_not_found"
   | "function_not_found";
 

@@ -26,6 +26,8 @@ export interface ConnectionRecord {
   authorization_params: Record<string, string>;
   token_params: Record<string, string>;
   test_url: string | undefined;
+  /** The provider's issuer identifier, when known: enables the RFC 9207 `iss` check and ID token validation. */
+  issuer: string | undefined;
   status: ConnectionStatus;
   status_message: string | undefined;
   token_expires_at: string | undefined;
@@ -39,6 +41,9 @@ export interface ConnectionRecord {
   client_secret_name: string | undefined;
   tokens_secret_name: string;
   refresh_token_set: boolean;
+  /** What the status was before a pending authorization, so cancelling can put it back. */
+  previous_status: ConnectionStatus | undefined;
+  previous_status_message: string | undefined;
 }
 
 export interface StoredConnection {
@@ -118,22 +123,31 @@ function toEntity(record: ConnectionRecord): ConnectionEntity {
   } as ConnectionEntity;
 }
 
+const OPTIONAL_FIELDS = [
+  "authorization_url",
+  "test_url",
+  "issuer",
+  "status_message",
+  "token_expires_at",
+  "last_refresh_at",
+  "last_test_at",
+  "client_secret_name",
+  "previous_status",
+  "previous_status_message",
+] as const;
+
 function fromEntity(entity: ConnectionEntity & { etag?: string; timestamp?: string }): ConnectionRecord {
   const { partitionKey, rowKey, authorization_params, token_params, etag: _etag, timestamp: _timestamp, ...rest } = entity;
+  // Absent properties come back missing; spell them out so every record has the same shape.
+  const optional = Object.fromEntries(OPTIONAL_FIELDS.map((field) => [field, rest[field] ?? undefined]));
   return {
     ...rest,
-    authorization_url: rest.authorization_url ?? undefined,
-    test_url: rest.test_url ?? undefined,
-    status_message: rest.status_message ?? undefined,
-    token_expires_at: rest.token_expires_at ?? undefined,
-    last_refresh_at: rest.last_refresh_at ?? undefined,
-    last_test_at: rest.last_test_at ?? undefined,
-    client_secret_name: rest.client_secret_name ?? undefined,
+    ...optional,
     org_id: partitionKey,
     connection_name: rowKey,
     authorization_params: JSON.parse(authorization_params) as Record<string, string>,
     token_params: JSON.parse(token_params) as Record<string, string>,
-  };
+  } as ConnectionRecord;
 }
 
 /** Table Storage cannot store undefined; leaving the property out is how "unset" is written. */

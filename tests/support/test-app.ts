@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { MockAgent, type Dispatcher as HttpDispatcher } from "undici";
 import { inject } from "vitest";
 import { ManualClock } from "../../src/clock.js";
 import { httpRoutes, timerRoutes } from "../../src/functions/route-table.js";
@@ -46,7 +47,9 @@ export interface TestApp {
  * The app in-process, through the same route table and dispatcher the embedded host uses, on the
  * run's shared Azurite with tables of its own (a fresh prefix).
  */
-export async function createTestApp(options: { env?: Record<string, string>; timers?: TimerRoute[] } = {}): Promise<TestApp> {
+export async function createTestApp(
+  options: { env?: Record<string, string>; timers?: TimerRoute[]; httpDispatcher?: HttpDispatcher } = {},
+): Promise<TestApp> {
   const logger = createMemoryLogger();
   const clock = new ManualClock(new Date());
   const settings = loadSettings({
@@ -55,7 +58,14 @@ export async function createTestApp(options: { env?: Record<string, string>; tim
     OAUTH_PUBLIC_BASE_URL: PUBLIC_BASE_URL,
     ...options.env,
   });
-  const services = await createAppServices(settings, { logger, clock, tablePrefix: `t${randomBytes(6).toString("hex")}` });
+  const services = await createAppServices(settings, {
+    logger,
+    clock,
+    tablePrefix: `t${randomBytes(6).toString("hex")}`,
+    // No test reaches the internet: without a dispatcher of its own, every provider request fails fast.
+    httpDispatcher: options.httpDispatcher ?? offlineAgent(),
+    sleep: async () => {},
+  });
   const dispatcher = createDispatcher({ httpRoutes, timerRoutes: options.timers ?? timerRoutes, services });
   const secrets = new Set<string>();
   const outputs: string[] = [];
@@ -106,4 +116,10 @@ export async function createTestApp(options: { env?: Record<string, string>; tim
     },
     leaks: () => [...outputs, ...logger.lines].filter((text) => [...secrets].some((secret) => text.includes(secret))),
   };
+}
+
+function offlineAgent(): MockAgent {
+  const agent = new MockAgent();
+  agent.disableNetConnect();
+  return agent;
 }

@@ -46,6 +46,9 @@ export function createConnectionBody(settings: Pick<Settings, "allowInsecureLoop
       authorization_params: extraParams(RESERVED_AUTHORIZATION_PARAMS).default({}),
       token_params: extraParams(RESERVED_TOKEN_PARAMS).default({}),
       test_url: url.optional().meta({ description: "Called with the access token to test the connection" }),
+      issuer: z.url({ protocol: /^https?$/ }).max(2048).optional().meta({
+        description: "The provider's issuer identifier; when set, `iss` in callbacks (RFC 9207) and ID tokens are checked against it",
+      }),
     })
     .superRefine((body, ctx) => {
       const require = (field: keyof typeof body, flow: string) => {
@@ -78,6 +81,7 @@ export const connectionDetail = z
     authorization_params: z.record(z.string(), z.string()),
     token_params: z.record(z.string(), z.string()),
     test_url: z.string().nullable(),
+    issuer: z.string().nullable(),
     redirect_uri: z.string().meta({ description: "Register this at the provider" }),
     status: z.enum(CONNECTION_STATUSES),
     status_message: z.string().nullable(),
@@ -117,3 +121,24 @@ export const listConnectionsQuery = z.strictObject({
 });
 
 export { orgId };
+
+export const authorizationStart = z
+  .object({
+    authorization_url: z.string().meta({ description: "Open this in the admin's browser" }),
+    state: z.string(),
+    expires_at: timestamp,
+  })
+  .meta({ id: "AuthorizationStart" });
+
+export const testReport = z
+  .object({ test_result: z.enum(["success", "failed", "skipped"]), message: z.string(), tested_at: timestamp })
+  .meta({ id: "ConnectionTestReport" });
+
+/** Callback query (RFC 6749 §4.1.2, §4.1.2.1, RFC 9207); extra parameters from providers are allowed. */
+export const callbackQuery = z.looseObject({
+  code: z.string().optional(),
+  state: z.string().optional(),
+  iss: z.string().optional(),
+  error: z.string().optional(),
+  error_description: z.string().optional(),
+});

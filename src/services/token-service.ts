@@ -1,0 +1,87 @@
+import type { Clock } from "../clock.js";
+import type { TokenClient, TokenEndpointConfig, TokenGrant, TokenOutcome } from "../oauth/token-client.js";
+import type { ConnectionRecord } from "../storage/connection-repository.js";
+import type { SecretStore } from "../storage/secret-store.js";
+import type { ConnectionStore } from "./connection-store.js";
+
+/** The token set kept in the SecretStore behind `oauth_<name>_tokens`. */
+export interface StoredTokenSet {
+  access_token?: string;
+  refresh_token?: string;
+  token_type?: string;
+  expires_at?: string;
+  scopes?: string[];
+}
+
+/** Token storage and the token requests that fill it. */
+export class TokenService {
+  constructor(
+    private readonly store: ConnectionStore,
+    private readonly secrets: SecretStore,
+    private readonly client: TokenClient,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The provider and client settings of a connection, with its client secret. */
+  async endpointConfig(record: ConnectionRecord): Promise<TokenEndpointConfig> {
+    const clientSecret = record.client_secret_name === undefined ? undefined : await this.secrets.get(record.client_secret_name);
+    if (record.client_secret_name !== undefined && clientSecret === undefined) {
+      throw new Error(`The client secret of ${record.org_id}/${record.connection_name} is missing from the secret store`);
+    }
+    return {
+      token_url: record.token_url,
+      authorization_url: record.authorization_url,
+      issuer: record.issuer,
+      client_id: record.client_id,
+      client_secret: clientSecret,
+      token_auth_method: record.token_auth_method,
+      token_params: record.token_params,
+    };
+  }
+
+  async readTokens(record: ConnectionRecord): Promise<StoredTokenSet | undefined> {
+    const raw = await this.secrets.get(record.tokens_secret_name);
+    return raw === undefined ? undefined : (JSON.parse(raw) as StoredTokenSet);
+  }
+
+  /**
+   * Stores a provider's grant: the secret first (a rotated refresh token must never be lost), then
+   * the row. A grant without a refresh token keeps the one we had (RFC 6749 §6).
+   */
+  async storeGrant(
+    record: ConnectionRecord,
+    grant: TokenGrant,
+    change: (current: ConnectionRecord) => Partial<ConnectionRecord>,
+  ): Promise<{ record: ConnectionRecord | undefined; tokens: StoredTokenSet }> {
+    const previous = await this.readTokens(record);
+    const now = this.clock.now();
+    const tokens: StoredTokenSet = {
+      access_token: grant.access_token,
+      refresh_token: grant.refresh_token ?? previous?.refresh_token,
+      token_type: grant.token_type,
+      expires_at: new Date(now.getTime() + grant.expires_in * 1000).toISOString(),
+      scopes: grant.scope === undefined ? splitScopes(record.scopes) : grant.scope.split(" ").filter((scope) => scope !== ""),
+    };
+    await this.secrets.set(record.tokens_secret_name, JSON.stringify(tokens));
+    const updated = await this.store.update(record.org_id, record.connection_name, (current) => ({
+      ...current,
+      token_expires_at: tokens.expires_at,
+      refresh_token_set: tokens.refresh_token !== undefined,
+      last_refresh_at: now.toISOString(),
+      updated_at: now.toISOString(),
+      ...change(current),
+    }));
+    return { record: updated, tokens };
+  }
+
+  /** A first token for client_credentials and refresh_token connections. */
+  async requestInitialGrant(record: ConnectionRecord): Promise<TokenOutcome> {
+    const config = await this.endpointConfig(record);
+    if (record.oauth_flow_type === "client_credentials") return this.client.clientCredentials(config, splitScopes(record.scopes));
+    const refreshToken = (await this.readTokens(record))?.refresh_token;
+    if (refreshToken === undefined) throw new Error(`No refresh token stored for ${record.org_id}/${record.connection_name}`);
+    return this.client.refresh(config, refreshToken);
+  }
+}
+
+export const splitScopes = (scopes: string) => scopes.split(",").filter((scope) => scope !== "");
