@@ -118,7 +118,8 @@ function toGrant(response: oauth.TokenEndpointResponse): TokenGrant {
   return {
     access_token: response.access_token,
     refresh_token: response.refresh_token,
-    token_type: response.token_type,
+    // oauth4webapi lowercases it; workflows put it in an Authorization header, where "Bearer" is the usual spelling.
+    token_type: response.token_type.toLowerCase() === "bearer" ? "Bearer" : response.token_type,
     expires_in: response.expires_in ?? 3600,
     scope: response.scope,
   };

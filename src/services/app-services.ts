@@ -48,6 +48,8 @@ export interface AppServicesOptions {
   httpDispatcher?: Dispatcher;
   /** How retries wait; tests pass one that does not wait on real time. */
   sleep?: (ms: number) => Promise<void>;
+  /** Per-attempt timeout of provider requests (10 s by default). */
+  providerTimeoutMs?: number;
 }
 
 /** Wires repositories and services; creates missing tables. */
@@ -65,6 +67,8 @@ export async function createAppServices(settings: Settings, options: AppServices
     allowInsecureLoopback: settings.allowInsecureLoopback,
     ...(options.httpDispatcher === undefined ? {} : { dispatcher: options.httpDispatcher }),
     ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+    ...(options.providerTimeoutMs === undefined ? {} : { timeoutMs: options.providerTimeoutMs }),
+    clock,
   });
   const store = new ConnectionStore(new ConnectionRepository(tables.connections), new ConfigRepository(tables.config));
   const tokenClient = new TokenClient(providerFetch, settings.allowInsecureLoopback);

@@ -39,6 +39,8 @@ export interface TestApp {
   issueKey(role: ApiKeyRole, orgId: string, name?: string): Promise<string>;
   /** A unique secret value for this file; every response and log line is later scanned for it. */
   secret(label: string): string;
+  /** Adds a value seen elsewhere (an authorization code, a token) to those scanned for. */
+  watch(value: string): void;
   /** Every response body, response header value and log line seen so far that contains a secret. */
   leaks(): string[];
 }
@@ -48,7 +50,13 @@ export interface TestApp {
  * run's shared Azurite with tables of its own (a fresh prefix).
  */
 export async function createTestApp(
-  options: { env?: Record<string, string>; timers?: TimerRoute[]; httpDispatcher?: HttpDispatcher } = {},
+  options: {
+    env?: Record<string, string>;
+    timers?: TimerRoute[];
+    httpDispatcher?: HttpDispatcher;
+    sleep?: (ms: number) => Promise<void>;
+    providerTimeoutMs?: number;
+  } = {},
 ): Promise<TestApp> {
   const logger = createMemoryLogger();
   const clock = new ManualClock(new Date());
@@ -64,7 +72,8 @@ export async function createTestApp(
     tablePrefix: `t${randomBytes(6).toString("hex")}`,
     // No test reaches the internet: without a dispatcher of its own, every provider request fails fast.
     httpDispatcher: options.httpDispatcher ?? offlineAgent(),
-    sleep: async () => {},
+    sleep: options.sleep ?? (async () => {}),
+    ...(options.providerTimeoutMs === undefined ? {} : { providerTimeoutMs: options.providerTimeoutMs }),
   });
   const dispatcher = createDispatcher({ httpRoutes, timerRoutes: options.timers ?? timerRoutes, services });
   const secrets = new Set<string>();
@@ -113,6 +122,9 @@ export async function createTestApp(
       const value = `${label}-${randomBytes(12).toString("hex")}`;
       secrets.add(value);
       return value;
+    },
+    watch: (value) => {
+      secrets.add(value);
     },
     leaks: () => [...outputs, ...logger.lines].filter((text) => [...secrets].some((secret) => text.includes(secret))),
   };
