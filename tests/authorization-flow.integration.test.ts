@@ -232,3 +232,25 @@ describe("PKCE off for a provider that does not require it", () => {
     }
   });
 });
+
+describe("OAUTH_RETURN_URL", () => {
+  it("redirects the browser there with the connection and its status instead of showing the page", async () => {
+    const server = await startTestAuthorizationServer({ redirectUris: [callbackUri("returning")] });
+    const app = await createTestApp({
+      env: { OAUTH_ALLOW_INSECURE_LOOPBACK: "true", OAUTH_RETURN_URL: "https://admin.example.test/connections?tab=oauth" },
+      httpDispatcher: new Agent(),
+    });
+    try {
+      await app.call("POST", "/api/oauth/connections", { body: authorizationCodeBody(server, BASIC_CLIENT, "returning") });
+      const { page } = await connectThroughBrowser(app, "returning");
+      expect(page.status).toBe(302);
+      const location = new URL(page.headers.get("location")!);
+      expect(location.origin + location.pathname).toBe("https://admin.example.test/connections");
+      expect(Object.fromEntries(location.searchParams)).toEqual({ tab: "oauth", connection: "returning", status: "completed" });
+      const invalid = await app.call("GET", "/api/oauth/callback/returning?state=unknown&code=x", { key: null });
+      expect(new URL(invalid.headers.get("location")!).searchParams.get("status")).toBe("invalid_state");
+    } finally {
+      await server.close();
+    }
+  });
+});
