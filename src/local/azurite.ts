@@ -81,6 +81,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.kill("SIGINT");
+  // The CLI closes its server on SIGINT but never exits; an open IPC channel alone would keep it alive.
+  if (child.connected) child.disconnect();
   const timeout = setTimeout(() => child.kill("SIGKILL"), 10_000);
   await exited;
   clearTimeout(timeout);

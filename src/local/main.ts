@@ -21,12 +21,12 @@ async function main(): Promise<void> {
     logger.info("embedded Azurite Table service started", { location, port: azurite.port });
   }
   const services = await createAppServices(settings, { logger });
+  const dispatcher = createDispatcher({ httpRoutes, timerRoutes, services });
+  const host = await startEmbeddedHost({ dispatcher, port: settings.port, logger, hostname: "127.0.0.1" });
+  // Issued only once the host listens: a key created by a start that then fails would never be shown.
   const firstKey = (await services.apiKeys.hasGlobalAdmin())
     ? undefined
     : await services.apiKeys.issue({ name: "admin", role: "admin", org_id: GLOBAL_ORG }, "first-start");
-
-  const dispatcher = createDispatcher({ httpRoutes, timerRoutes, services });
-  const host = await startEmbeddedHost({ dispatcher, port: settings.port, logger, hostname: "127.0.0.1" });
   const scheduler = startTimerScheduler(
     timerRoutes.map((timer) => ({
       name: timer.name,
