@@ -71,9 +71,10 @@ describe("the authorization-code flow against a real authorization server", () =
   });
 
   it("accepts the callback as a form_post (POST, form-encoded)", async () => {
-    await create("formpost", BASIC_CLIENT, { authorization_params: { response_mode: "form_post" } });
+    await create("formpost", BASIC_CLIENT, { authorization_params: { response_mode: "form_post", ui_locales: "de" } });
     const { landing, page } = await connectThroughBrowser(app, "formpost");
     expect(landing.method).toBe("POST");
+    expect(server.authorizationRequests.at(-1)).toMatchObject({ responseMode: "form_post", extraParams: { ui_locales: "de" } });
     expect(page.status).toBe(200);
     expect((await detail("formpost")).status).toBe("completed");
   });
@@ -174,11 +175,14 @@ describe("the authorization-code flow against a real authorization server", () =
     expect((await app.call("POST", "/api/oauth/connections/nope/authorize")).status).toBe(404);
   });
 
-  it("connects a connection of an org, bound to that org", async () => {
+  it("connects a connection of an org, bound to that org: a same-named one elsewhere is untouched", async () => {
     await create("org-flow", BASIC_CLIENT, {}, "acme");
+    await create("org-flow", BASIC_CLIENT, {}, "globex");
+    const globexBefore = await detail("org-flow", "globex");
     const { page } = await connectThroughBrowser(app, "org-flow", { org: "acme" });
     expect(page.status).toBe(200);
     expect((await detail("org-flow", "acme")).status).toBe("completed");
+    expect(await detail("org-flow", "globex")).toEqual(globexBefore);
     await storedTokens("org-flow", "acme");
   });
 

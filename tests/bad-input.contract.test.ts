@@ -90,6 +90,8 @@ describe("bad input to POST /api/oauth/connections", () => {
     ["a relative URL", "/token"],
     ["credentials in the URL", "https://user:pass@idp.example.com/token"],
     ["a fragment", "https://idp.example.com/token#x"],
+    ["a cloud metadata address", "https://169.254.169.254/latest/meta-data"],
+    ["an IPv6 metadata address", "https://[fd00:ec2::254]/token"],
   ])("refuses a token_url with %s", async (_label, url) => {
     await expectRefused(400, "validation_failed", { body: { ...valid(), token_url: url } }, "token_url");
   });

@@ -97,6 +97,17 @@ describe("token endpoint faults", () => {
     expect(Date.parse(created.token_expires_at) - app.clock.now().getTime()).toBe(3_600_000);
   });
 
+  it("sends token_params and the scopes with the client credentials grant", async () => {
+    agent
+      .get(ORIGIN)
+      .intercept({ path: "/token", method: "POST", body: (body: string) => new URLSearchParams(body).get("audience") === "https://api.example" && new URLSearchParams(body).get("scope") === "api" })
+      .reply(200, { access_token: token(), token_type: "Bearer", expires_in: 60 }, json);
+    const created = await app.call("POST", "/api/oauth/connections", {
+      body: { connection_name: "with-params", oauth_flow_type: "client_credentials", client_id: "c", client_secret: app.secret("s"), token_url: `${ORIGIN}/token`, scopes: "api", token_params: { audience: "https://api.example" } },
+    });
+    expect(created.json.status).toBe("completed");
+  });
+
   it("does not retry invalid_grant and says to reconnect", async () => {
     tokenEndpoint().reply(400, { error: "invalid_grant", error_description: "refresh token expired" }, json);
     const created = await app.call("POST", "/api/oauth/connections", {

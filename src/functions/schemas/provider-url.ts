@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { isIP } from "node:net";
+import { isBlockedAddress } from "../../oauth/address-guard.js";
 import { LOOPBACK_HOSTS } from "../../oauth/loopback.js";
 import type { Settings } from "../../settings.js";
 
@@ -26,6 +28,8 @@ export function providerUrlProblem(value: string, allowInsecureLoopback: boolean
   }
   if (url.username !== "" || url.password !== "") return "must not contain credentials";
   if (url.hash !== "") return "must not contain a fragment";
+  const literal = url.hostname.replace(/^\[|\]$/g, "");
+  if (isIP(literal) !== 0 && isBlockedAddress(literal)) return "must not point at a link-local or cloud metadata address";
   if (url.protocol === "https:") return undefined;
   if (url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname)) {
     return allowInsecureLoopback ? undefined : "must use https (http on loopback needs OAUTH_ALLOW_INSECURE_LOOPBACK=true)";
