@@ -41,7 +41,13 @@ export class TokenService {
 
   async readTokens(record: ConnectionRecord): Promise<StoredTokenSet | undefined> {
     const raw = await this.secrets.get(record.tokens_secret_name);
-    return raw === undefined ? undefined : (JSON.parse(raw) as StoredTokenSet);
+    if (raw === undefined) return undefined;
+    try {
+      return JSON.parse(raw) as StoredTokenSet;
+    } catch {
+      // JSON.parse quotes its input in the message, and this input is a secret.
+      throw new Error(`The stored token set of ${record.org_id}/${record.connection_name} is not valid JSON`);
+    }
   }
 
   /**
