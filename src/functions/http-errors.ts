@@ -13,6 +13,7 @@ const STATUS_BY_CODE: Record<FailureCode, number> = {
   connection_exists: 409,
   authorization_not_applicable: 400,
   invalid_state: 400,
+  connection_not_ready: 503,
   key_not_found: 404,
   function_not_found: 404,
 };

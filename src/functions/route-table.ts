@@ -1,10 +1,12 @@
 import { authorizeConnectionRoute, cancelAuthorizationRoute, testConnectionRoute } from "./connections-authorize.js";
 import { createConnectionRoute } from "./connections-create.js";
+import { getCredentialsRoute } from "./credentials.js";
 import { getConnectionRoute } from "./connections-get.js";
 import { listConnectionsRoute } from "./connections-list.js";
 import { healthRoute } from "./health.js";
 import { createKeyRoute, listKeysRoute, revokeKeyRoute } from "./keys.js";
 import { oauthCallbackRoute } from "./oauth-callback.js";
+import { registerDependencyRoute } from "./workflow-dependencies.js";
 import type { HttpRoute, TimerRoute } from "./route.js";
 
 /** The single source of truth for routes: Azure registrations, the embedded host and the OpenAPI document. */
@@ -17,6 +19,8 @@ export const httpRoutes: readonly HttpRoute[] = [
   cancelAuthorizationRoute,
   testConnectionRoute,
   oauthCallbackRoute,
+  getCredentialsRoute,
+  registerDependencyRoute,
   createKeyRoute,
   listKeysRoute,
   revokeKeyRoute,

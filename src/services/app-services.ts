@@ -9,6 +9,7 @@ import { ApiKeyRepository } from "../storage/api-key-repository.js";
 import { AuditRepository } from "../storage/audit-repository.js";
 import { ConfigRepository } from "../storage/config-repository.js";
 import { ConnectionRepository } from "../storage/connection-repository.js";
+import { DependencyRepository } from "../storage/dependency-repository.js";
 import { LocalSecretStore, loadOrCreateKeyFile } from "../storage/local-secret-store.js";
 import type { SecretStore } from "../storage/secret-store.js";
 import { StateRepository } from "../storage/state-repository.js";
@@ -20,6 +21,9 @@ import { ConnectionService } from "./connection-service.js";
 import { ConnectionStore } from "./connection-store.js";
 import { ConnectionTestService } from "./connection-test-service.js";
 import { ConnectionTester } from "./connection-tester.js";
+import { CredentialsService } from "./credentials-service.js";
+import { TokenRefreshService } from "./token-refresh-service.js";
+import { WorkflowDependencyService } from "./workflow-dependency-service.js";
 import { TokenService } from "./token-service.js";
 
 /** Everything a handler needs, built once per process from the settings. */
@@ -35,6 +39,9 @@ export interface AppServices {
   authorization: AuthorizationService;
   tokens: TokenService;
   connectionTests: ConnectionTestService;
+  refresh: TokenRefreshService;
+  credentials: CredentialsService;
+  dependencies: WorkflowDependencyService;
   storageHealthy(): Promise<boolean>;
 }
 
@@ -70,7 +77,8 @@ export async function createAppServices(settings: Settings, options: AppServices
     ...(options.providerTimeoutMs === undefined ? {} : { timeoutMs: options.providerTimeoutMs }),
     clock,
   });
-  const store = new ConnectionStore(new ConnectionRepository(tables.connections), new ConfigRepository(tables.config));
+  const connectionRepository = new ConnectionRepository(tables.connections);
+  const store = new ConnectionStore(connectionRepository, new ConfigRepository(tables.config));
   const tokenClient = new TokenClient(providerFetch, settings.allowInsecureLoopback);
   const tokens = new TokenService(store, secrets, tokenClient, clock);
   const tester = new ConnectionTester(providerFetch);
@@ -84,8 +92,25 @@ export async function createAppServices(settings: Settings, options: AppServices
     clock,
     settings,
   });
+  const connections = new ConnectionService(store, secrets, authorization, audit, clock);
+  const refresh = new TokenRefreshService({ connections: connectionRepository, store, tokens, audit, logger, clock });
+  const dependencies = new WorkflowDependencyService(new DependencyRepository(tables.dependencies, tables.dependenciesByWorkflow), clock);
+  const credentials = new CredentialsService({
+    connections,
+    tokens,
+    refresh,
+    dependencies,
+    audit,
+    logger,
+    clock,
+    settings,
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
+  });
   return {
     settings,
+    refresh,
+    dependencies,
+    credentials,
     clock,
     logger,
     tables,
@@ -96,7 +121,7 @@ export async function createAppServices(settings: Settings, options: AppServices
     connectionTests: new ConnectionTestService(store, tokens, tester, audit, clock),
     storageHealthy: () => pingStorage(tables),
     apiKeys: new ApiKeyService(new ApiKeyRepository(tables.apiKeys), clock, logger, settings.bootstrapAdminKey),
-    connections: new ConnectionService(store, secrets, authorization, audit, clock),
+    connections,
   };
 }
 

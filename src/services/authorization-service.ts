@@ -149,9 +149,9 @@ export class AuthorizationService {
   /** client_credentials and refresh_token connections: the first token, right after creation. */
   async connectWithoutBrowser(record: ConnectionRecord, actor: string): Promise<ConnectionRecord> {
     await this.deps.store.update(record.org_id, record.connection_name, (current) => ({ ...current, status: "testing", status_message: "Requesting the first token" }));
-    let outcome: Awaited<ReturnType<TokenService["requestInitialGrant"]>>;
+    let outcome: Awaited<ReturnType<TokenService["requestGrant"]>>;
     try {
-      outcome = await this.deps.tokens.requestInitialGrant(record);
+      outcome = await this.deps.tokens.requestGrant(record);
     } catch (error) {
       // An outage or a bug must not leave the connection claiming to be "testing" forever.
       await this.#finish(record, "failed", "Requesting the first token failed unexpectedly; see the service log, then reconnect", actor);

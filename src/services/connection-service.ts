@@ -70,6 +70,9 @@ export class ConnectionService {
       refresh_token_set: input.refresh_token !== undefined,
       previous_status: undefined,
       previous_status_message: undefined,
+      tokens_version: input.refresh_token === undefined ? undefined : randomUUID(),
+      lease_owner: undefined,
+      lease_expires_at: undefined,
     };
 
     // Secrets first, so the row never points at a secret that does not exist.

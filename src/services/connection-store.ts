@@ -39,7 +39,8 @@ export class ConnectionStore {
       const next = change(stored.record);
       if (next === undefined) return stored.record;
       if ((await this.connections.replaceIfUnchanged(next, stored.etag)) !== undefined) {
-        await this.#writeProjection(next);
+        // Lease and cache bookkeeping change the row often; the projection only when it shows something new.
+        if (JSON.stringify(connectionMetadata(stored.record)) !== JSON.stringify(connectionMetadata(next))) await this.#writeProjection(next);
         return next;
       }
     }
@@ -62,6 +63,15 @@ export class ConnectionStore {
 
 /** The non-secret projection stored as `oauth_<name>_metadata`. */
 export function connectionMetadata(record: ConnectionRecord): Record<string, unknown> {
-  const { client_secret_name: _client, tokens_secret_name: _tokens, previous_status: _status, previous_status_message: _message, ...metadata } = record;
+  const {
+    client_secret_name: _client,
+    tokens_secret_name: _tokens,
+    tokens_version: _version,
+    previous_status: _status,
+    previous_status_message: _message,
+    lease_owner: _owner,
+    lease_expires_at: _lease,
+    ...metadata
+  } = record;
   return { ...metadata, client_secret_set: record.client_secret_name !== undefined };
 }

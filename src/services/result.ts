@@ -11,6 +11,7 @@ export type FailureCode =
   | "connection_exists"
   | "authorization_not_applicable"
   | "invalid_state"
+  | "connection_not_ready"
   | "key_not_found"
   | "function_not_found";
 

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { Clock } from "../clock.js";
 import type { TokenClient, TokenEndpointConfig, TokenGrant, TokenOutcome } from "../oauth/token-client.js";
 import type { ConnectionRecord } from "../storage/connection-repository.js";
@@ -13,8 +14,13 @@ export interface StoredTokenSet {
   scopes?: string[];
 }
 
+const CACHE_LIMIT = 10_000;
+
 /** Token storage and the token requests that fill it. */
 export class TokenService {
+  /** Decrypted token sets by secret name and version: the hot credentials path skips the secret store. */
+  readonly #cache = new Map<string, StoredTokenSet>();
+
   constructor(
     private readonly store: ConnectionStore,
     private readonly secrets: SecretStore,
@@ -39,15 +45,27 @@ export class TokenService {
     };
   }
 
+  /** The token set the row's `tokens_version` names; cached, since a version's content never changes. */
   async readTokens(record: ConnectionRecord): Promise<StoredTokenSet | undefined> {
+    const cacheKey = record.tokens_version === undefined ? undefined : `${record.tokens_secret_name}@${record.tokens_version}`;
+    const cached = cacheKey === undefined ? undefined : this.#cache.get(cacheKey);
+    if (cached !== undefined) return cached;
     const raw = await this.secrets.get(record.tokens_secret_name);
     if (raw === undefined) return undefined;
+    let tokens: StoredTokenSet;
     try {
-      return JSON.parse(raw) as StoredTokenSet;
+      tokens = JSON.parse(raw) as StoredTokenSet;
     } catch {
       // JSON.parse quotes its input in the message, and this input is a secret.
       throw new Error(`The stored token set of ${record.org_id}/${record.connection_name} is not valid JSON`);
     }
+    if (cacheKey !== undefined) this.#remember(cacheKey, tokens);
+    return tokens;
+  }
+
+  #remember(key: string, tokens: StoredTokenSet): void {
+    if (this.#cache.size >= CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(key, tokens);
   }
 
   /**
@@ -69,8 +87,11 @@ export class TokenService {
       scopes: grant.scope === undefined ? splitScopes(record.scopes) : grant.scope.split(" ").filter((scope) => scope !== ""),
     };
     await this.secrets.set(record.tokens_secret_name, JSON.stringify(tokens));
+    const version = randomUUID();
+    this.#remember(`${record.tokens_secret_name}@${version}`, tokens);
     const updated = await this.store.update(record.org_id, record.connection_name, (current) => ({
       ...current,
+      tokens_version: version,
       token_expires_at: tokens.expires_at,
       refresh_token_set: tokens.refresh_token !== undefined,
       last_refresh_at: now.toISOString(),
@@ -80,12 +101,17 @@ export class TokenService {
     return { record: updated, tokens };
   }
 
-  /** A first token for client_credentials and refresh_token connections. */
-  async requestInitialGrant(record: ConnectionRecord): Promise<TokenOutcome> {
+  /**
+   * Asks the provider for a new grant: client credentials again, or the stored refresh token
+   * (RFC 6749 §4.4, §6). Used for first tokens and for every refresh.
+   */
+  async requestGrant(record: ConnectionRecord): Promise<TokenOutcome> {
     const config = await this.endpointConfig(record);
     if (record.oauth_flow_type === "client_credentials") return this.client.clientCredentials(config, splitScopes(record.scopes));
     const refreshToken = (await this.readTokens(record))?.refresh_token;
-    if (refreshToken === undefined) throw new Error(`No refresh token stored for ${record.org_id}/${record.connection_name}`);
+    if (refreshToken === undefined) {
+      return { ok: false, failure: { error: "invalid_grant", description: "No refresh token is stored for this connection", permanent: true } };
+    }
     return this.client.refresh(config, refreshToken);
   }
 }

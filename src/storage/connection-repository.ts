@@ -41,6 +41,11 @@ export interface ConnectionRecord {
   client_secret_name: string | undefined;
   tokens_secret_name: string;
   refresh_token_set: boolean;
+  /** Changes whenever the stored token set changes; lets readers cache the decrypted set and spot a refresh by someone else. */
+  tokens_version: string | undefined;
+  /** The refresh lease (DESIGN §6): who is refreshing and until when the claim holds. */
+  lease_owner: string | undefined;
+  lease_expires_at: string | undefined;
   /** What the status was before a pending authorization, so cancelling can put it back. */
   previous_status: ConnectionStatus | undefined;
   previous_status_message: string | undefined;
@@ -134,6 +139,9 @@ const OPTIONAL_FIELDS = [
   "client_secret_name",
   "previous_status",
   "previous_status_message",
+  "tokens_version",
+  "lease_owner",
+  "lease_expires_at",
 ] as const;
 
 function fromEntity(entity: ConnectionEntity & { etag?: string; timestamp?: string }): ConnectionRecord {
