@@ -34,6 +34,8 @@ describe("loadSettings", () => {
     ["OAUTH_PUBLIC_BASE_URL", "not a url"],
     ["OAUTH_BOOTSTRAP_ADMIN_KEY", "too-short"],
     ["LOCAL_SECRET_KEY", "c2hvcnQ="],
+    ["OAUTH_REFRESH_SCHEDULE", "*/30 * * * *"],
+    ["OAUTH_REFRESH_CONCURRENCY", "0"],
   ])("stops start-up naming %s when it is %s", (name, value) => {
     expect(() => loadSettings({ [name]: value })).toThrow(SettingsError);
     expect(() => loadSettings({ [name]: value })).toThrow(name);

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseNcrontab, resolveScheduleSetting } from "./timer/ncrontab.js";
 
 /** Organization ids: the tenant key of every table partition (DESIGN §4). */
 export const ORG_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
@@ -41,6 +42,8 @@ const environmentSchema = z.object({
   OAUTH_REFRESH_SCHEDULE: z.string().optional(),
   OAUTH_REFRESH_WINDOW_MINUTES: integer(240, 1, 7 * 24 * 60),
   OAUTH_REFRESH_ON_READ_SECONDS: integer(300, 0, 24 * 60 * 60),
+  OAUTH_REFRESH_CONCURRENCY: integer(8, 1, 100),
+  OAUTH_REFRESH_LEASE_SECONDS: integer(60, 5, 600),
   OAUTH_STATE_TTL_MINUTES: integer(15, 1, 24 * 60),
   OAUTH_RETURN_URL: absoluteUrl,
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().optional(),
@@ -67,6 +70,10 @@ export interface Settings {
   refreshSchedule: string;
   refreshWindowMinutes: number;
   refreshOnReadSeconds: number;
+  /** How many connections the timer refreshes at once. */
+  refreshConcurrency: number;
+  /** How long a refresh lease holds; a crashed holder blocks others at most this long. */
+  refreshLeaseSeconds: number;
   stateTtlMinutes: number;
   returnUrl: string | undefined;
   applicationInsightsConnectionString: string | undefined;
@@ -98,6 +105,12 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     // A key file on an App Service instance disk would not survive a scale-out or a restart on another worker.
     throw new SettingsError("Invalid settings: KEY_VAULT_URL (or LOCAL_SECRET_KEY) is required when running in Azure");
   }
+  const refreshSchedule = blankToUndefined(values.OAUTH_REFRESH_SCHEDULE) ?? "0 */30 * * * *";
+  try {
+    parseNcrontab(resolveScheduleSetting(refreshSchedule, env));
+  } catch (error) {
+    throw new SettingsError(`Invalid settings: OAUTH_REFRESH_SCHEDULE ${(error as Error).message}`);
+  }
   const publicBaseUrl =
     blankToUndefined(values.OAUTH_PUBLIC_BASE_URL) ??
     (websiteHostname !== undefined ? `https://${websiteHostname}` : `http://localhost:${values.PORT}`);
@@ -108,9 +121,11 @@ export function loadSettings(env: Record<string, string | undefined> = process.e
     publicBaseUrl: publicBaseUrl.replace(/\/+$/, ""),
     bootstrapAdminKey: blankToUndefined(values.OAUTH_BOOTSTRAP_ADMIN_KEY),
     allowInsecureLoopback: values.OAUTH_ALLOW_INSECURE_LOOPBACK,
-    refreshSchedule: blankToUndefined(values.OAUTH_REFRESH_SCHEDULE) ?? "0 */30 * * * *",
+    refreshSchedule,
     refreshWindowMinutes: values.OAUTH_REFRESH_WINDOW_MINUTES,
     refreshOnReadSeconds: values.OAUTH_REFRESH_ON_READ_SECONDS,
+    refreshConcurrency: values.OAUTH_REFRESH_CONCURRENCY,
+    refreshLeaseSeconds: values.OAUTH_REFRESH_LEASE_SECONDS,
     stateTtlMinutes: values.OAUTH_STATE_TTL_MINUTES,
     returnUrl: blankToUndefined(values.OAUTH_RETURN_URL),
     applicationInsightsConnectionString: blankToUndefined(values.APPLICATIONINSIGHTS_CONNECTION_STRING),

@@ -14,6 +14,9 @@ const STATUS_BY_CODE: Record<FailureCode, number> = {
   authorization_not_applicable: 400,
   invalid_state: 400,
   connection_not_ready: 503,
+  not_refreshable: 400,
+  provider_refused: 502,
+  refresh_in_progress: 409,
   key_not_found: 404,
   function_not_found: 404,
 };

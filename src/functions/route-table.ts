@@ -6,6 +6,7 @@ import { listConnectionsRoute } from "./connections-list.js";
 import { healthRoute } from "./health.js";
 import { createKeyRoute, listKeysRoute, revokeKeyRoute } from "./keys.js";
 import { oauthCallbackRoute } from "./oauth-callback.js";
+import { refreshConnectionRoute, refreshStatusRoute, refreshTimer } from "./refresh.js";
 import { registerDependencyRoute } from "./workflow-dependencies.js";
 import type { HttpRoute, TimerRoute } from "./route.js";
 
@@ -21,10 +22,12 @@ export const httpRoutes: readonly HttpRoute[] = [
   oauthCallbackRoute,
   getCredentialsRoute,
   registerDependencyRoute,
+  refreshConnectionRoute,
+  refreshStatusRoute,
   createKeyRoute,
   listKeysRoute,
   revokeKeyRoute,
 ];
 
-/** Timer functions; the refresh timer joins when token refresh exists. */
-export const timerRoutes: readonly TimerRoute[] = [];
+/** Timer functions. */
+export const timerRoutes: readonly TimerRoute[] = [refreshTimer];

@@ -6,7 +6,7 @@ import { GLOBAL_ORG, loadSettings, SettingsError } from "../settings.js";
 import { startAzuriteTables, type AzuriteTableService } from "./azurite.js";
 import { createDispatcher } from "./dispatcher.js";
 import { startEmbeddedHost } from "./embedded-host.js";
-import { parseNcrontab, resolveScheduleSetting } from "./ncrontab.js";
+import { parseNcrontab, resolveScheduleSetting } from "../timer/ncrontab.js";
 import { startTimerScheduler } from "./timer-scheduler.js";
 
 /** `npm start`: Azurite (unless AzureWebJobsStorage is set), the secret store, and every function over HTTP. */

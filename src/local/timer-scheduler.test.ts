@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { ManualClock } from "../clock.js";
-import { parseNcrontab } from "./ncrontab.js";
+import { parseNcrontab } from "../timer/ncrontab.js";
 import { startTimerScheduler, type TimerScheduler } from "./timer-scheduler.js";
 
 const MINUTE = 60_000;

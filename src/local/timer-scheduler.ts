@@ -1,5 +1,5 @@
 import type { Clock } from "../clock.js";
-import type { NcrontabSchedule } from "./ncrontab.js";
+import type { NcrontabSchedule } from "../timer/ncrontab.js";
 
 /** A timer-triggered function as the embedded host runs it. */
 export interface ScheduledTimer {

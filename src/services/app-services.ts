@@ -10,6 +10,7 @@ import { AuditRepository } from "../storage/audit-repository.js";
 import { ConfigRepository } from "../storage/config-repository.js";
 import { ConnectionRepository } from "../storage/connection-repository.js";
 import { DependencyRepository } from "../storage/dependency-repository.js";
+import { RefreshRunRepository } from "../storage/refresh-run-repository.js";
 import { LocalSecretStore, loadOrCreateKeyFile } from "../storage/local-secret-store.js";
 import type { SecretStore } from "../storage/secret-store.js";
 import { StateRepository } from "../storage/state-repository.js";
@@ -22,6 +23,7 @@ import { ConnectionStore } from "./connection-store.js";
 import { ConnectionTestService } from "./connection-test-service.js";
 import { ConnectionTester } from "./connection-tester.js";
 import { CredentialsService } from "./credentials-service.js";
+import { RefreshJob } from "./refresh-job.js";
 import { TokenRefreshService } from "./token-refresh-service.js";
 import { WorkflowDependencyService } from "./workflow-dependency-service.js";
 import { TokenService } from "./token-service.js";
@@ -40,6 +42,8 @@ export interface AppServices {
   tokens: TokenService;
   connectionTests: ConnectionTestService;
   refresh: TokenRefreshService;
+  refreshJob: RefreshJob;
+  refreshRuns: RefreshRunRepository;
   credentials: CredentialsService;
   dependencies: WorkflowDependencyService;
   storageHealthy(): Promise<boolean>;
@@ -93,7 +97,9 @@ export async function createAppServices(settings: Settings, options: AppServices
     settings,
   });
   const connections = new ConnectionService(store, secrets, authorization, audit, clock);
-  const refresh = new TokenRefreshService({ connections: connectionRepository, store, tokens, audit, logger, clock });
+  const refresh = new TokenRefreshService({ connections: connectionRepository, store, tokens, audit, logger, clock, leaseMs: settings.refreshLeaseSeconds * 1000 });
+  const refreshRuns = new RefreshRunRepository(tables.refreshRuns);
+  const refreshJob = new RefreshJob({ connections: connectionRepository, refresh, runs: refreshRuns, logger, clock, settings });
   const dependencies = new WorkflowDependencyService(new DependencyRepository(tables.dependencies, tables.dependenciesByWorkflow), clock);
   const credentials = new CredentialsService({
     connections,
@@ -109,6 +115,8 @@ export async function createAppServices(settings: Settings, options: AppServices
   return {
     settings,
     refresh,
+    refreshJob,
+    refreshRuns,
     dependencies,
     credentials,
     clock,

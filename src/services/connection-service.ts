@@ -73,6 +73,8 @@ export class ConnectionService {
       tokens_version: input.refresh_token === undefined ? undefined : randomUUID(),
       lease_owner: undefined,
       lease_expires_at: undefined,
+      refresh_failures: undefined,
+      next_refresh_attempt_at: undefined,
     };
 
     // Secrets first, so the row never points at a secret that does not exist.

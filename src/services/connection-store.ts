@@ -71,6 +71,7 @@ export function connectionMetadata(record: ConnectionRecord): Record<string, unk
     previous_status_message: _message,
     lease_owner: _owner,
     lease_expires_at: _lease,
+    next_refresh_attempt_at: _next,
     ...metadata
   } = record;
   return { ...metadata, client_secret_set: record.client_secret_name !== undefined };

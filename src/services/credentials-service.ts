@@ -78,6 +78,9 @@ export class CredentialsService {
         return this.#usable(outcome.record);
       case "busy":
         return remainingMs > 0 ? stillValid() : this.#usable(await this.#waitForOtherRefresh(outcome.record));
+      case "cooling_down":
+      case "not_refreshable":
+        return remainingMs > 0 ? stillValid() : notReady(outcome.record, expiredMessage(outcome));
       case "failed":
         // A provider hiccup must not break workflows while the token they have still works.
         if (remainingMs > 0 && outcome.record.status === "completed") return stillValid();
@@ -123,6 +126,12 @@ export class CredentialsService {
     this.#auditedReads.set(key, now);
     await this.deps.audit.record({ org_id: record.org_id, connection_name: record.connection_name, event_type: "credentials_read", actor: caller.name, details });
   }
+}
+
+function expiredMessage(outcome: { kind: "cooling_down"; until: string } | { kind: "not_refreshable" }): string {
+  return outcome.kind === "cooling_down"
+    ? `The access token has expired; the last refresh failed and the next attempt is after ${outcome.until}`
+    : "The access token has expired and the connection has no refresh token; reconnect it";
 }
 
 function toCredentials(record: ConnectionRecord, tokens: StoredTokenSet): Credentials {

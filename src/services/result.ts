@@ -12,6 +12,9 @@ export type FailureCode =
   | "authorization_not_applicable"
   | "invalid_state"
   | "connection_not_ready"
+  | "not_refreshable"
+  | "provider_refused"
+  | "refresh_in_progress"
   | "key_not_found"
   | "function_not_found";
 

@@ -5,6 +5,7 @@ import { describeTokenFailure, type TokenFailure } from "../oauth/token-failure.
 import type { ConnectionRecord, ConnectionRepository } from "../storage/connection-repository.js";
 import type { AuditLog } from "./audit-log.js";
 import type { ConnectionStore } from "./connection-store.js";
+import { fail, ok, type Result } from "./result.js";
 import type { StoredTokenSet, TokenService } from "./token-service.js";
 
 export type RefreshTrigger = "read" | "timer" | "manual";
@@ -16,6 +17,10 @@ export type RefreshOutcome =
   | { kind: "failed"; record: ConnectionRecord; failure: TokenFailure }
   /** Another instance holds the lease and it has not expired. */
   | { kind: "busy"; record: ConnectionRecord }
+  /** A recent failure: no new attempt before `until` (no retry storms against a struggling provider). */
+  | { kind: "cooling_down"; record: ConnectionRecord; until: string }
+  /** Nothing to refresh with: an authorization-code connection that never got a refresh token. */
+  | { kind: "not_refreshable"; record: ConnectionRecord }
   | { kind: "missing" };
 
 export interface RefreshRequest {
@@ -25,10 +30,20 @@ export interface RefreshRequest {
   observedVersion: string | undefined;
   trigger: RefreshTrigger;
   actor: string;
+  /** An admin's forced refresh ignores the backoff and refreshes even a fresh token. */
+  force?: boolean;
 }
 
 /** Long enough for a token request with its retries; a crashed holder blocks others at most this long. */
 export const DEFAULT_LEASE_MS = 60_000;
+const FIRST_BACKOFF_MS = 60_000;
+const MAX_BACKOFF_MS = 30 * 60_000;
+
+/** How long to leave a connection alone after its n-th consecutive transient failure. */
+export const refreshBackoffMs = (failures: number) => Math.min(FIRST_BACKOFF_MS * 2 ** Math.max(0, failures - 1), MAX_BACKOFF_MS);
+
+/** Whether a connection has anything to refresh with. */
+export const isRefreshable = (record: ConnectionRecord) => record.oauth_flow_type === "client_credentials" || record.refresh_token_set;
 
 /**
  * The one refresh code path (DESIGN §6), for reads, the timer and manual refreshes. One refresh per
@@ -61,13 +76,34 @@ export class TokenRefreshService {
     return started;
   }
 
+  /** An admin's "refresh now": forced, and every outcome turned into a result the API can answer with. */
+  async refreshNow(orgId: string, name: string, actor: string): Promise<Result<ConnectionRecord>> {
+    const current = await this.deps.connections.get(orgId, name);
+    if (current === undefined) return fail("connection_not_found", `No connection named ${name} in organization ${orgId}`);
+    const outcome = await this.refresh({ orgId, name, observedVersion: current.record.tokens_version, trigger: "manual", actor, force: true });
+    switch (outcome.kind) {
+      case "refreshed":
+      case "already_refreshed":
+        return ok(outcome.record);
+      case "failed":
+        return fail("provider_refused", describeTokenFailure(outcome.failure), { provider_error: outcome.failure.error });
+      case "not_refreshable":
+        return fail("not_refreshable", "This connection has no refresh token (or is not connected); reconnect it instead");
+      case "busy":
+        return fail("refresh_in_progress", "Another instance is refreshing this connection right now; try again in a moment");
+      case "cooling_down":
+      case "missing":
+        return fail("connection_not_found", `No connection named ${name} in organization ${orgId}`);
+    }
+  }
+
   async #refreshOnce(request: RefreshRequest): Promise<RefreshOutcome> {
-    const leased = await this.#acquireLease(request.orgId, request.name);
+    const leased = await this.#acquireLease(request);
     if (leased.kind !== "leased") return leased;
     const record = leased.record;
     try {
       // Re-read under the lease: another instance may have refreshed while we waited for it.
-      if (record.tokens_version !== request.observedVersion) return { kind: "already_refreshed", record };
+      if (record.tokens_version !== request.observedVersion && request.force !== true) return { kind: "already_refreshed", record };
       const outcome = await this.deps.tokens.requestGrant(record);
       if (outcome.ok) {
         const stored = await this.deps.tokens.storeGrant(record, outcome.grant, () => ({
@@ -75,6 +111,8 @@ export class TokenRefreshService {
           status_message: `Token refreshed (${request.trigger})`,
           lease_owner: undefined,
           lease_expires_at: undefined,
+          refresh_failures: undefined,
+          next_refresh_attempt_at: undefined,
         }));
         await this.#audit(request, { refreshed: true });
         if (stored.record === undefined) return { kind: "missing" };
@@ -88,15 +126,19 @@ export class TokenRefreshService {
     }
   }
 
-  async #acquireLease(orgId: string, name: string): Promise<{ kind: "leased"; record: ConnectionRecord } | { kind: "busy"; record: ConnectionRecord } | { kind: "missing" }> {
+  async #acquireLease(request: RefreshRequest): Promise<{ kind: "leased"; record: ConnectionRecord } | Exclude<RefreshOutcome, { kind: "refreshed" | "failed" | "already_refreshed" }>> {
+    const { orgId, name } = request;
     for (let attempt = 0; attempt < 3; attempt++) {
       const stored = await this.deps.connections.get(orgId, name);
       if (stored === undefined) return { kind: "missing" };
       const now = this.deps.clock.now().getTime();
-      const { lease_owner: holder, lease_expires_at: until } = stored.record;
-      if (holder !== undefined && holder !== this.owner && until !== undefined && Date.parse(until) > now) return { kind: "busy", record: stored.record };
+      if (!isRefreshable(stored.record)) return { kind: "not_refreshable", record: stored.record };
+      const until = stored.record.next_refresh_attempt_at;
+      if (request.force !== true && until !== undefined && Date.parse(until) > now) return { kind: "cooling_down", record: stored.record, until };
+      const { lease_owner: holder, lease_expires_at: leaseEnd } = stored.record;
+      if (holder !== undefined && holder !== this.owner && leaseEnd !== undefined && Date.parse(leaseEnd) > now) return { kind: "busy", record: stored.record };
       if (holder !== undefined && holder !== this.owner) {
-        this.deps.logger.warn("taking over an expired refresh lease", { org_id: orgId, connection_name: name, previous_owner: holder, expired_at: until });
+        this.deps.logger.warn("taking over an expired refresh lease", { org_id: orgId, connection_name: name, previous_owner: holder, expired_at: leaseEnd });
       }
       const claimed: ConnectionRecord = {
         ...stored.record,
@@ -122,10 +164,14 @@ export class TokenRefreshService {
     return this.deps.store.update(record.org_id, record.connection_name, (current) => {
       const expired = current.token_expires_at === undefined || Date.parse(current.token_expires_at) <= now.getTime();
       const fail = failure.permanent || expired;
+      const failures = (current.refresh_failures ?? 0) + 1;
+      const nextAttempt = new Date(now.getTime() + refreshBackoffMs(failures)).toISOString();
       return {
         ...current,
         status: fail ? "failed" : current.status,
-        status_message: fail ? message : `Refresh failed, will retry; the current token is still valid. ${message}`,
+        status_message: fail ? message : `Refresh failed (attempt ${failures}); the current token is still valid; next attempt after ${nextAttempt}. ${message}`,
+        refresh_failures: failures,
+        next_refresh_attempt_at: failure.permanent ? undefined : nextAttempt,
         updated_at: now.toISOString(),
       };
     });

@@ -98,6 +98,8 @@ export class TokenService {
       updated_at: now.toISOString(),
       ...change(current),
     }));
+    // Deleted while the provider answered: the secret written above must not outlive its connection.
+    if (updated === undefined) await this.secrets.delete(record.tokens_secret_name);
     return { record: updated, tokens };
   }
 

@@ -46,6 +46,9 @@ export interface ConnectionRecord {
   /** The refresh lease (DESIGN §6): who is refreshing and until when the claim holds. */
   lease_owner: string | undefined;
   lease_expires_at: string | undefined;
+  /** Consecutive failed refreshes, and the earliest time the next one may be tried (backoff). */
+  refresh_failures: number | undefined;
+  next_refresh_attempt_at: string | undefined;
   /** What the status was before a pending authorization, so cancelling can put it back. */
   previous_status: ConnectionStatus | undefined;
   previous_status_message: string | undefined;
@@ -88,6 +91,14 @@ export class ConnectionRepository {
       if (isTableError(error, 409)) return false;
       throw error;
     }
+  }
+
+  /** Completed connections across all orgs whose token expires before `before` (the timer's candidates). */
+  async listCompletedExpiringBefore(before: string): Promise<ConnectionRecord[]> {
+    const records: ConnectionRecord[] = [];
+    const filter = odata`status eq ${"completed"} and token_expires_at lt ${before}`;
+    for await (const entity of this.table.listEntities<ConnectionEntity>({ queryOptions: { filter } })) records.push(fromEntity(entity));
+    return records;
   }
 
   async listByOrg(orgId: string): Promise<ConnectionRecord[]> {
@@ -142,6 +153,8 @@ const OPTIONAL_FIELDS = [
   "tokens_version",
   "lease_owner",
   "lease_expires_at",
+  "refresh_failures",
+  "next_refresh_attempt_at",
 ] as const;
 
 function fromEntity(entity: ConnectionEntity & { etag?: string; timestamp?: string }): ConnectionRecord {

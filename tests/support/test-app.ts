@@ -31,6 +31,7 @@ export interface CallResult {
 
 export interface TestApp {
   services: AppServices;
+  tablePrefix: string;
   dispatcher: Dispatcher;
   clock: ManualClock;
   adminKey: string;
@@ -56,6 +57,8 @@ export async function createTestApp(
     httpDispatcher?: HttpDispatcher;
     sleep?: (ms: number) => Promise<void>;
     providerTimeoutMs?: number;
+    /** Share the tables of another test app (a second instance of the service). */
+    tablePrefix?: string;
   } = {},
 ): Promise<TestApp> {
   const logger = createMemoryLogger();
@@ -66,10 +69,11 @@ export async function createTestApp(
     OAUTH_PUBLIC_BASE_URL: PUBLIC_BASE_URL,
     ...options.env,
   });
+  const tablePrefix = options.tablePrefix ?? `t${randomBytes(6).toString("hex")}`;
   const services = await createAppServices(settings, {
     logger,
     clock,
-    tablePrefix: `t${randomBytes(6).toString("hex")}`,
+    tablePrefix,
     // No test reaches the internet: without a dispatcher of its own, every provider request fails fast.
     httpDispatcher: options.httpDispatcher ?? offlineAgent(),
     sleep: options.sleep ?? (async () => {}),
@@ -114,6 +118,7 @@ export async function createTestApp(
 
   return {
     services,
+    tablePrefix,
     dispatcher,
     clock,
     adminKey,

@@ -26,6 +26,8 @@ export interface TestAuthorizationServerOptions {
   redirectUris?: string[];
   /** Replaces the default `basic-client` and `post-client`. */
   clients?: TestClient[];
+  /** Awaited before each `POST /token` is handled: provider latency, or a gate a test opens. */
+  beforeToken?: () => Promise<void>;
 }
 
 /** What the recording middleware saw of one `POST /token`. */
@@ -61,6 +63,8 @@ export interface TestAuthorizationServer {
   introspectionEndpoint: string;
   tokenRequests: RecordedTokenRequest[];
   authorizationRequests: RecordedAuthorizationRequest[];
+  /** The most `POST /token` requests that were being handled at the same time. */
+  peakConcurrentTokenRequests(): number;
   /** Registers another client while the server runs (e.g. one with a fresh redirect URI). */
   addClient(client: TestClient): Promise<void>;
   close(): Promise<void>;
@@ -120,16 +124,26 @@ export async function startTestAuthorizationServer(
 
   const tokenRequests: RecordedTokenRequest[] = [];
   const authorizationRequests: RecordedAuthorizationRequest[] = [];
+  let inFlight = 0;
+  let peak = 0;
   provider.use(async (ctx, next) => {
     if (ctx.method === "GET" && ctx.path === "/auth") authorizationRequests.push(recordAuthorization(ctx.query));
-    await next();
+    const isToken = ctx.method === "POST" && ctx.path === "/token";
+    if (isToken) peak = Math.max(peak, ++inFlight);
+    try {
+      if (isToken) await options.beforeToken?.();
+      await next();
+    } finally {
+      if (isToken) inFlight--;
+    }
     // Read after next(): only then has oidc-provider parsed the body (it reads the stream itself).
-    if (ctx.method === "POST" && ctx.path === "/token") tokenRequests.push(recordToken(ctx));
+    if (isToken) tokenRequests.push(recordToken(ctx));
   });
   httpServer.on("request", provider.callback());
 
   return {
     issuer,
+    peakConcurrentTokenRequests: () => peak,
     authorizationEndpoint: `${issuer}/auth`,
     tokenEndpoint: `${issuer}/token`,
     userinfoEndpoint: `${issuer}/me`,
