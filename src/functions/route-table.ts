@@ -1,5 +1,7 @@
 import { authorizeConnectionRoute, cancelAuthorizationRoute, testConnectionRoute } from "./connections-authorize.js";
 import { createConnectionRoute } from "./connections-create.js";
+import { connectionEventsRoute, deleteConnectionRoute, updateConnectionRoute } from "./connections-manage.js";
+import { disableWorkflowRoute, disabledWorkflowsRoute, enableWorkflowRoute, listDependenciesRoute, workflowStatusRoute } from "./workflows.js";
 import { getCredentialsRoute } from "./credentials.js";
 import { getConnectionRoute } from "./connections-get.js";
 import { listConnectionsRoute } from "./connections-list.js";
@@ -16,12 +18,20 @@ export const httpRoutes: readonly HttpRoute[] = [
   createConnectionRoute,
   listConnectionsRoute,
   getConnectionRoute,
+  updateConnectionRoute,
+  deleteConnectionRoute,
+  connectionEventsRoute,
   authorizeConnectionRoute,
   cancelAuthorizationRoute,
   testConnectionRoute,
   oauthCallbackRoute,
   getCredentialsRoute,
   registerDependencyRoute,
+  listDependenciesRoute,
+  workflowStatusRoute,
+  disabledWorkflowsRoute,
+  enableWorkflowRoute,
+  disableWorkflowRoute,
   refreshConnectionRoute,
   refreshStatusRoute,
   createKeyRoute,

@@ -14,6 +14,7 @@ import { RefreshRunRepository } from "../storage/refresh-run-repository.js";
 import { LocalSecretStore, loadOrCreateKeyFile } from "../storage/local-secret-store.js";
 import type { SecretStore } from "../storage/secret-store.js";
 import { StateRepository } from "../storage/state-repository.js";
+import { WorkflowStateRepository } from "../storage/workflow-state-repository.js";
 import { createTableClients, ensureTables, pingStorage, type TableClients } from "../storage/tables.js";
 import { ApiKeyService } from "./api-key-service.js";
 import { AuditLog } from "./audit-log.js";
@@ -26,6 +27,9 @@ import { CredentialsService } from "./credentials-service.js";
 import { RefreshJob } from "./refresh-job.js";
 import { TokenRefreshService } from "./token-refresh-service.js";
 import { WorkflowDependencyService } from "./workflow-dependency-service.js";
+import { WorkflowService } from "./workflow-service.js";
+import { ConnectionDeletion } from "./connection-deletion.js";
+import { ConnectionUpdate } from "./connection-update.js";
 import { TokenService } from "./token-service.js";
 
 /** Everything a handler needs, built once per process from the settings. */
@@ -46,6 +50,9 @@ export interface AppServices {
   refreshRuns: RefreshRunRepository;
   credentials: CredentialsService;
   dependencies: WorkflowDependencyService;
+  workflows: WorkflowService;
+  connectionUpdate: ConnectionUpdate;
+  connectionDeletion: ConnectionDeletion;
   storageHealthy(): Promise<boolean>;
 }
 
@@ -86,9 +93,10 @@ export async function createAppServices(settings: Settings, options: AppServices
   const tokenClient = new TokenClient(providerFetch, settings.allowInsecureLoopback);
   const tokens = new TokenService(store, secrets, tokenClient, clock);
   const tester = new ConnectionTester(providerFetch);
+  const states = new StateRepository(tables.states);
   const authorization = new AuthorizationService({
     store,
-    states: new StateRepository(tables.states),
+    states,
     tokens,
     tokenClient,
     tester,
@@ -100,12 +108,15 @@ export async function createAppServices(settings: Settings, options: AppServices
   const refresh = new TokenRefreshService({ connections: connectionRepository, store, tokens, audit, logger, clock, leaseMs: settings.refreshLeaseSeconds * 1000 });
   const refreshRuns = new RefreshRunRepository(tables.refreshRuns);
   const refreshJob = new RefreshJob({ connections: connectionRepository, refresh, runs: refreshRuns, logger, clock, settings });
-  const dependencies = new WorkflowDependencyService(new DependencyRepository(tables.dependencies, tables.dependenciesByWorkflow), clock);
+  const dependencyRepository = new DependencyRepository(tables.dependencies, tables.dependenciesByWorkflow);
+  const dependencies = new WorkflowDependencyService(dependencyRepository, clock);
+  const workflows = new WorkflowService(new WorkflowStateRepository(tables.workflowDisableState), dependencyRepository, audit, clock);
   const credentials = new CredentialsService({
     connections,
     tokens,
     refresh,
     dependencies,
+    workflows,
     audit,
     logger,
     clock,
@@ -118,7 +129,10 @@ export async function createAppServices(settings: Settings, options: AppServices
     refreshJob,
     refreshRuns,
     dependencies,
+    workflows,
     credentials,
+    connectionUpdate: new ConnectionUpdate({ store, states, secrets, authorization, audit, clock }),
+    connectionDeletion: new ConnectionDeletion({ store, states, secrets, dependencies: dependencyRepository, workflows, audit }),
     clock,
     logger,
     tables,

@@ -23,7 +23,13 @@ export class AuditLog {
     await this.repository.append(event);
   }
 
-  list(orgId: string, name: string, limit: number): Promise<AuditEvent[]> {
-    return this.repository.listForConnection(orgId, name, limit);
+  /** The newest `limit` events of a connection. */
+  async list(orgId: string, name: string, limit: number): Promise<AuditEvent[]> {
+    return (await this.repository.listForConnection(orgId, name, limit)).events;
+  }
+
+  /** A page of a connection's events, newest first. */
+  page(orgId: string, name: string, limit: number, cursor: string | undefined) {
+    return this.repository.listForConnection(orgId, name, limit, cursor);
   }
 }

@@ -47,6 +47,13 @@ export class ConnectionStore {
     throw new Error(`Connection ${orgId}/${name} kept changing; gave up after ${UPDATE_ATTEMPTS} attempts`);
   }
 
+  /** Removes the row, then the Config rows that mirror it. */
+  async delete(record: ConnectionRecord): Promise<void> {
+    await this.connections.delete(record.org_id, record.connection_name);
+    const prefix = `oauth_${record.connection_name}`;
+    await Promise.all(["metadata", "client_secret", "tokens"].map((suffix) => this.config.delete(record.org_id, `${prefix}_${suffix}`)));
+  }
+
   async #writeProjection(record: ConnectionRecord): Promise<void> {
     const base = { org_id: record.org_id, updated_at: record.updated_at, updated_by: record.updated_by };
     const prefix = `oauth_${record.connection_name}`;

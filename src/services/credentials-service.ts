@@ -9,6 +9,7 @@ import { fail, ok, type Result } from "./result.js";
 import type { TokenRefreshService } from "./token-refresh-service.js";
 import type { StoredTokenSet, TokenService } from "./token-service.js";
 import type { WorkflowDependencyService, WorkflowRef } from "./workflow-dependency-service.js";
+import type { WorkflowService } from "./workflow-service.js";
 
 /** What a workflow gets: a current access token (DESIGN §5). */
 export interface Credentials {
@@ -33,6 +34,7 @@ export class CredentialsService {
       tokens: TokenService;
       refresh: TokenRefreshService;
       dependencies: WorkflowDependencyService;
+      workflows: WorkflowService;
       audit: AuditLog;
       logger: Logger;
       clock: Clock;
@@ -44,7 +46,17 @@ export class CredentialsService {
   ) {}
 
   async read(orgId: string, name: string, caller: Caller, workflow: WorkflowRef | undefined): Promise<Result<Credentials>> {
-    const found = await this.deps.connections.get(orgId, name);
+    const [found, state] = await Promise.all([
+      this.deps.connections.get(orgId, name),
+      workflow === undefined ? undefined : this.deps.workflows.status(workflow.org_id, workflow.workflow_id),
+    ]);
+    if (state?.is_disabled === true) {
+      return fail("workflow_disabled", `Workflow ${state.workflow_id} is disabled (${state.disabled_reason ?? "manual"}); an admin can enable it again`, {
+        workflow_id: state.workflow_id,
+        disabled_reason: state.disabled_reason ?? null,
+        related_oauth_connection: state.related_oauth_connection ?? null,
+      });
+    }
     if (!found.ok) return found;
     const connection = found.value;
     if (connection.status !== "completed") return notReady(connection);

@@ -22,6 +22,8 @@ interface AuditEntity {
 }
 
 const MAX_TIME = 9_999_999_999_999;
+const SEQUENCE_SPAN = 1_000_000;
+let sequence = 0;
 
 /** OAuthAuditEvents: PartitionKey `org|name`, RowKey inverted time + uuid so a scan reads newest first. */
 export class AuditRepository {
@@ -29,9 +31,12 @@ export class AuditRepository {
 
   async append(event: AuditEvent): Promise<void> {
     const inverted = String(MAX_TIME - new Date(event.occurred_at).getTime()).padStart(13, "0");
+    // Events within one millisecond still list newest first (in this process); the UUID keeps keys unique.
+    sequence = (sequence + 1) % SEQUENCE_SPAN;
+    const tiebreak = String(SEQUENCE_SPAN - 1 - sequence).padStart(6, "0");
     const entity: AuditEntity = {
       partitionKey: auditPartition(event.org_id, event.connection_name),
-      rowKey: `${inverted}-${randomUUID()}`,
+      rowKey: `${inverted}-${tiebreak}-${randomUUID()}`,
       event_type: event.event_type,
       actor: event.actor,
       occurred_at: event.occurred_at,
@@ -40,27 +45,22 @@ export class AuditRepository {
     await this.table.createEntity(entity);
   }
 
-  /** Newest first, at most `limit` events. */
-  async listForConnection(orgId: string, name: string, limit: number): Promise<AuditEvent[]> {
-    const events: AuditEvent[] = [];
+  /** One page of a connection's events, newest first; pass the returned cursor to get the next. */
+  async listForConnection(orgId: string, name: string, limit: number, cursor?: string): Promise<{ events: AuditEvent[]; nextCursor: string | undefined }> {
     const pages = this.table
       .listEntities<AuditEntity>({ queryOptions: { filter: odata`PartitionKey eq ${auditPartition(orgId, name)}` } })
-      .byPage({ maxPageSize: limit });
-    for await (const page of pages) {
-      for (const entity of page) {
-        if (events.length >= limit) return events;
-        events.push({
-          org_id: orgId,
-          connection_name: name,
-          event_type: entity.event_type,
-          actor: entity.actor,
-          occurred_at: entity.occurred_at,
-          details: JSON.parse(entity.details) as Record<string, unknown>,
-        });
-      }
-      if (events.length >= limit) break;
-    }
-    return events;
+      .byPage({ maxPageSize: limit, ...(cursor === undefined ? {} : { continuationToken: cursor }) });
+    const { value: page } = await pages.next();
+    if (page === undefined) return { events: [], nextCursor: undefined };
+    const events = page.map((entity: AuditEntity) => ({
+      org_id: orgId,
+      connection_name: name,
+      event_type: entity.event_type,
+      actor: entity.actor,
+      occurred_at: entity.occurred_at,
+      details: JSON.parse(entity.details) as Record<string, unknown>,
+    }));
+    return { events, nextCursor: page.continuationToken };
   }
 }
 

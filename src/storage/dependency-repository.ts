@@ -1,4 +1,4 @@
-import type { TableClient } from "@azure/data-tables";
+import { odata, type TableClient } from "@azure/data-tables";
 import { isNotFound } from "./table-errors.js";
 
 /** A workflow's use of a connection, kept in two tables (by connection and by workflow). */
@@ -38,6 +38,23 @@ export class DependencyRepository {
     }
   }
 
+  /** Every workflow that depends on a connection. */
+  async listByConnection(connectionOrgId: string, name: string): Promise<DependencyRecord[]> {
+    return collect(this.byConnection, odata`PartitionKey eq ${connectionKey(connectionOrgId, name)}`);
+  }
+
+  /** Every connection a workflow depends on. */
+  async listByWorkflow(workflowId: string): Promise<DependencyRecord[]> {
+    return collect(this.byWorkflow, odata`PartitionKey eq ${workflowId}`);
+  }
+
+  /** Removes both rows of a pair; missing rows are fine. */
+  async delete(record: Pick<DependencyRecord, "workflow_id" | "connection_org_id" | "connection_name">): Promise<void> {
+    const key = connectionKey(record.connection_org_id, record.connection_name);
+    await ignoreMissing(this.byWorkflow.deleteEntity(record.workflow_id, key));
+    await ignoreMissing(this.byConnection.deleteEntity(key, record.workflow_id));
+  }
+
   /** Writes both rows; upserts, so writing again repairs a pair left half-written. */
   async put(record: DependencyRecord): Promise<void> {
     const key = connectionKey(record.connection_org_id, record.connection_name);
@@ -58,4 +75,18 @@ function fromEntity(entity: DependencyEntity): DependencyRecord {
     registered_at: entity.registered_at,
     last_accessed_at: entity.last_accessed_at,
   };
+}
+
+async function collect(table: TableClient, filter: string): Promise<DependencyRecord[]> {
+  const records: DependencyRecord[] = [];
+  for await (const entity of table.listEntities<DependencyEntity>({ queryOptions: { filter } })) records.push(fromEntity(entity));
+  return records;
+}
+
+async function ignoreMissing(deletion: Promise<unknown>): Promise<void> {
+  try {
+    await deletion;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+  }
 }

@@ -28,27 +28,46 @@ const extraParams = (reserved: string[]) =>
     .refine((params) => Object.keys(params).length <= 20, "at most 20 parameters")
     .refine((params) => !Object.keys(params).some((name) => reserved.includes(name)), `may not set ${reserved.join(", ")}`);
 
+/** The configuration fields shared by create and update. */
+function configurationFields(settings: Pick<Settings, "allowInsecureLoopback">) {
+  const url = providerUrl(settings);
+  return {
+    client_id: z.string().min(1).max(512),
+    client_secret: z.string().min(1).max(8192).meta({ description: "Stored in the SecretStore; never returned" }),
+    authorization_url: url.meta({ description: "Required for authorization_code" }),
+    token_url: url,
+    scopes,
+    refresh_token: z.string().min(1).max(16384).meta({ description: "Required for refresh_token; never returned" }),
+    token_auth_method: z.enum(TOKEN_AUTH_METHODS),
+    use_pkce: z.boolean(),
+    authorization_params: extraParams(RESERVED_AUTHORIZATION_PARAMS),
+    token_params: extraParams(RESERVED_TOKEN_PARAMS),
+    test_url: url.meta({ description: "Called with the access token to test the connection" }),
+    issuer: z.url({ protocol: /^https?$/ }).max(2048).meta({
+      description: "The provider's issuer identifier; when set, `iss` in callbacks (RFC 9207) and ID tokens are checked against it",
+    }),
+  };
+}
+
 /** POST /oauth/connections: the seed's CreateOAuthConnectionRequest plus the options of DESIGN §5. */
 export function createConnectionBody(settings: Pick<Settings, "allowInsecureLoopback">) {
-  const url = providerUrl(settings);
+  const fields = configurationFields(settings);
   return z
     .strictObject({
       connection_name: connectionName,
       oauth_flow_type: z.enum(OAUTH_FLOW_TYPES),
-      client_id: z.string().min(1).max(512),
-      client_secret: z.string().min(1).max(8192).optional().meta({ description: "Stored in the SecretStore; never returned" }),
-      authorization_url: url.optional().meta({ description: "Required for authorization_code" }),
-      token_url: url,
-      scopes: scopes.optional(),
-      refresh_token: z.string().min(1).max(16384).optional().meta({ description: "Required for refresh_token; never returned" }),
-      token_auth_method: z.enum(TOKEN_AUTH_METHODS).default("client_secret_basic"),
-      use_pkce: z.boolean().default(true),
-      authorization_params: extraParams(RESERVED_AUTHORIZATION_PARAMS).default({}),
-      token_params: extraParams(RESERVED_TOKEN_PARAMS).default({}),
-      test_url: url.optional().meta({ description: "Called with the access token to test the connection" }),
-      issuer: z.url({ protocol: /^https?$/ }).max(2048).optional().meta({
-        description: "The provider's issuer identifier; when set, `iss` in callbacks (RFC 9207) and ID tokens are checked against it",
-      }),
+      client_id: fields.client_id,
+      client_secret: fields.client_secret.optional(),
+      authorization_url: fields.authorization_url.optional(),
+      token_url: fields.token_url,
+      scopes: fields.scopes.optional(),
+      refresh_token: fields.refresh_token.optional(),
+      token_auth_method: fields.token_auth_method.default("client_secret_basic"),
+      use_pkce: fields.use_pkce.default(true),
+      authorization_params: fields.authorization_params.default({}),
+      token_params: fields.token_params.default({}),
+      test_url: fields.test_url.optional(),
+      issuer: fields.issuer.optional(),
     })
     .superRefine((body, ctx) => {
       const require = (field: keyof typeof body, flow: string) => {
@@ -64,6 +83,56 @@ export function createConnectionBody(settings: Pick<Settings, "allowInsecureLoop
     .transform((body) => ({ ...body, scopes: body.scopes ?? [] }))
     .meta({ id: "CreateConnectionRequest" });
 }
+
+/** PUT /oauth/connections/{name}: any configuration field; absent ones stay, `null` clears test_url or issuer. */
+export function updateConnectionBody(settings: Pick<Settings, "allowInsecureLoopback">) {
+  const fields = configurationFields(settings);
+  return z
+    .strictObject({
+      client_id: fields.client_id.optional(),
+      client_secret: fields.client_secret.optional(),
+      authorization_url: fields.authorization_url.optional(),
+      token_url: fields.token_url.optional(),
+      scopes: fields.scopes.optional(),
+      refresh_token: fields.refresh_token.optional(),
+      token_auth_method: fields.token_auth_method.optional(),
+      use_pkce: fields.use_pkce.optional(),
+      authorization_params: fields.authorization_params.optional(),
+      token_params: fields.token_params.optional(),
+      test_url: fields.test_url.nullable().optional(),
+      issuer: fields.issuer.nullable().optional(),
+    })
+    .refine((body) => Object.keys(body).length > 0, "name at least one field to change")
+    .meta({ id: "UpdateConnectionRequest" });
+}
+
+export const deleteConnectionQuery = z.strictObject({
+  confirm_disable_workflows: z.enum(["true", "false"]).optional().transform((value) => value === "true"),
+});
+
+export const deletedConnection = z
+  .object({ message: z.string(), disabled_workflows: z.array(z.string()) })
+  .meta({ id: "DeletedConnection" });
+
+export const dependentWorkflows = z
+  .object({
+    error: z.literal("dependent_workflows"),
+    message: z.string(),
+    dependent_workflows: z.array(z.object({ workflow_id: z.string(), workflow_name: z.string().nullable(), org_id: z.string(), last_accessed_at: timestamp })),
+  })
+  .meta({ id: "DependentWorkflows" });
+
+export const eventsQuery = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+  cursor: z.string().max(2048).optional(),
+});
+
+export const connectionEvents = z
+  .object({
+    events: z.array(z.object({ event_type: z.string(), actor: z.string(), occurred_at: timestamp, details: z.record(z.string(), z.unknown()) })),
+    next_cursor: z.string().nullable(),
+  })
+  .meta({ id: "ConnectionEvents" });
 
 const nullableTimestamp = timestamp.nullable();
 
