@@ -1,11 +1,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 
-/** CPU used during a phase, in percent of one core: our three processes, and everything else on the machine. */
+/** CPU used during a phase, in percent of one core: our three processes, everything else, and what the hypervisor took. */
 export interface CpuShare {
   host: number;
   azurite: number;
   bench: number;
   other: number;
+  steal: number;
 }
 
 /** Processes to account for; undefined pids (not Linux, not found) count as 0. */
@@ -20,6 +21,7 @@ interface Snapshot {
   azurite: number;
   bench: number;
   machineBusy: number;
+  steal: number;
 }
 
 // /proc counts in clock ticks; USER_HZ is 100 on every mainstream Linux build.
@@ -38,6 +40,7 @@ export function startCpuAccounting(pids: WatchedPids): () => CpuShare {
       azurite: share(last.azurite - first.azurite),
       bench: share(last.bench - first.bench),
       other: share(Math.max(0, last.machineBusy - first.machineBusy - ours)),
+      steal: share(last.steal - first.steal),
     };
   };
 }
@@ -53,7 +56,7 @@ export function findAzuritePid(port: number): number | undefined {
 }
 
 function snapshot(pids: WatchedPids): Snapshot {
-  return { at: process.hrtime.bigint(), host: processTicks(pids.host), azurite: processTicks(pids.azurite), bench: processTicks(process.pid), machineBusy: machineBusyTicks() };
+  return { at: process.hrtime.bigint(), host: processTicks(pids.host), azurite: processTicks(pids.azurite), bench: processTicks(process.pid), ...machineTicks() };
 }
 
 function processTicks(pid: number | undefined): number {
@@ -64,11 +67,11 @@ function processTicks(pid: number | undefined): number {
   return Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
 }
 
-function machineBusyTicks(): number {
+function machineTicks(): { machineBusy: number; steal: number } {
   const line = safe(() => readFileSync("/proc/stat", "latin1"), "").split("\n")[0] ?? "";
   // cpu user nice system idle iowait irq softirq steal: busy is everything but idle, iowait and steal.
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0] = line.split(/\s+/).slice(1).map(Number);
-  return user + nice + system + irq + softirq;
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.split(/\s+/).slice(1).map(Number);
+  return { machineBusy: user + nice + system + irq + softirq, steal };
 }
 
 function safe<T>(read: () => T, fallback: T): T {

@@ -38,6 +38,7 @@ async function main(cleanups: Cleanup[]): Promise<void> {
   const fixture = await createFixture(stack.host.url, stack.adminKey, ORG, CONNECTIONS, stack.token.url);
   const granted = stack.token.granted();
   const floor = storageFloor(stack.connectionString, fixture);
+  cleanups.push(() => floor.close());
   const pids: WatchedPids = { host: stack.host.pid, azurite: findAzuritePid(stack.azuritePort) };
 
   const results: LevelResult[] = [];

@@ -1,4 +1,4 @@
-import { cpus, loadavg, platform, release, totalmem } from "node:os";
+import { cpus, platform, release, totalmem } from "node:os";
 import type { CpuShare } from "./cpu-usage.js";
 import type { PhaseStats } from "./load.js";
 
@@ -10,8 +10,6 @@ export interface MachineInfo {
   node: string;
   os: string;
   date: string;
-  /** 1-minute load average when the run started: other work on the machine skews the figures. */
-  loadAverage: number;
 }
 
 /** A measured phase with the CPU each process used meanwhile. */
@@ -36,7 +34,6 @@ export function describeMachine(): MachineInfo {
     node: process.version,
     os: `${platform()} ${release()}`,
     date: new Date().toISOString(),
-    loadAverage: Math.round((loadavg()[0] ?? 0) * 100) / 100,
   };
 }
 
@@ -53,11 +50,11 @@ export function formatReport(machine: MachineInfo, levels: LevelResult[]): strin
     levels.map((l) => [l.concurrency, ms(l.route.p50Ms), ms(l.route.p99Ms), l.route.rps, ms(l.floor.p50Ms), ms(l.floor.p99Ms), l.floor.rps, `${l.p50Ratio}×`, `${l.p99Ratio}×`]),
   );
   const details = table(
-    ["phase", "level", "requests", "p50", "p90", "p99", "max", "rps", "cpu% host", "azurite", "bench", "other", "host ms/req"],
+    ["phase", "level", "requests", "p50", "p90", "p99", "max", "rps", "cpu% host", "azurite", "bench", "other", "steal", "host ms/req", "azurite ms/req"],
     levels.flatMap((l) => [detailRow("route", l.route), detailRow("floor", l.floor)]),
   );
   return [
-    `Machine: ${machine.cpuModel}, ${machine.cpuCount} CPUs, ${machine.totalMemoryGiB} GiB, Node ${machine.node}, ${machine.os}, ${machine.date}, load ${machine.loadAverage}`,
+    `Machine: ${machine.cpuModel}, ${machine.cpuCount} CPUs, ${machine.totalMemoryGiB} GiB, Node ${machine.node}, ${machine.os}, ${machine.date}`,
     "",
     summary,
     "",
@@ -68,8 +65,10 @@ export function formatReport(machine: MachineInfo, levels: LevelResult[]): strin
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 const detailRow = (phase: string, s: MeasuredPhase) => [
   ...[phase, s.concurrency, s.requests, ms(s.p50Ms), ms(s.p90Ms), ms(s.p99Ms), ms(s.maxMs), s.rps],
-  ...[s.cpu.host, s.cpu.azurite, s.cpu.bench, s.cpu.other, ((s.cpu.host / 100) * s.seconds * 1000 / s.requests).toFixed(2)],
+  ...[s.cpu.host, s.cpu.azurite, s.cpu.bench, s.cpu.other, s.cpu.steal, perRequest(s, s.cpu.host), perRequest(s, s.cpu.azurite)],
 ];
+// CPU milliseconds per request, all threads and kernel time included; "-" where the process sat idle.
+const perRequest = (s: MeasuredPhase, percent: number) => (percent === 0 ? "-" : (((percent / 100) * s.seconds * 1000) / s.requests).toFixed(2));
 
 function table(header: string[], rows: (string | number)[][]): string {
   const cells = [header, ...rows.map((row) => row.map(String))];
