@@ -1,5 +1,6 @@
 import {
   AuthenticationError,
+  ConfigNotFoundError,
   ConnectionNotFoundError,
   ConnectionNotReadyError,
   OAuthHelperError,
@@ -9,7 +10,9 @@ import { redact, type ServiceAnswer } from "./service-http.js";
 
 /** What the caller was doing, so an error can name it. */
 export interface ErrorContext {
-  connectionName: string;
+  /** The connection of a credentials or dependency request; the key of a config read. */
+  connectionName?: string;
+  configKey?: string;
   workflowId: string | undefined;
   secrets: readonly string[];
 }
@@ -29,10 +32,11 @@ export function errorFromAnswer(answer: ServiceAnswer, context: ErrorContext): O
   if (status === 401 || status === 403) {
     return new AuthenticationError(code ?? (status === 401 ? "unauthorized" : "forbidden"), status, message);
   }
-  if (code === "connection_not_found") return new ConnectionNotFoundError(context.connectionName, status, message);
+  if (code === "config_not_found") return new ConfigNotFoundError(context.configKey ?? "", status, message);
+  if (code === "connection_not_found") return new ConnectionNotFoundError(context.connectionName ?? "", status, message);
   if (code === "connection_not_ready") {
     return new ConnectionNotReadyError(
-      context.connectionName,
+      context.connectionName ?? "",
       status,
       message,
       stringField(body, "status") ?? "unknown",

@@ -22,6 +22,17 @@ export class ConnectionNotFoundError extends OAuthHelperError {
   }
 }
 
+/** No config entry of that key exists in the org (nor in GLOBAL). */
+export class ConfigNotFoundError extends OAuthHelperError {
+  override name: string = "ConfigNotFoundError";
+  readonly key: string;
+
+  constructor(key: string, status: number, message: string) {
+    super("config_not_found", status, message);
+    this.key = key;
+  }
+}
+
 /** The connection exists but has no usable token yet (or any more); an admin must (re)connect it. */
 export class ConnectionNotReadyError extends OAuthHelperError {
   override name: string = "ConnectionNotReadyError";

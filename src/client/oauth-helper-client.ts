@@ -1,3 +1,4 @@
+import { configFromBody, type ConfigValue } from "./config-value.js";
 import { copyToken, tokenFromBody, type OAuthConnectionToken } from "./connection-token.js";
 import { errorFromAnswer } from "./error-mapping.js";
 import { apiUrlFrom, sendServiceRequest, type ServiceAnswer, type ServiceRequest, type ServiceTarget } from "./service-http.js";
@@ -101,6 +102,15 @@ export class OAuthHelperClient {
       body,
       retryNetworkError: false,
     });
+  }
+
+  /** A config value by key (the org's, else GLOBAL's), typed; a `secret_ref` comes back as the secret itself. Not cached: config changes show at once. */
+  async getConfig(key: string): Promise<ConfigValue> {
+    if (typeof key !== "string" || key === "") throw new TypeError("a config key is required");
+    const request: ServiceRequest = { method: "GET", path: `/config/${encodeURIComponent(key)}`, headers: this.#commonHeaders(), retryNetworkError: true };
+    const answer = await sendServiceRequest(this.#target, request);
+    if (answer.status >= 200 && answer.status < 300) return configFromBody(answer.body, answer.status);
+    throw errorFromAnswer(answer, { configKey: key, workflowId: this.#workflowId, secrets: this.#target.secrets });
   }
 
   /** Drops the cached token of one connection, or of all; the next read asks the service. */

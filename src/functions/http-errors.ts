@@ -22,6 +22,10 @@ const STATUS_BY_CODE: Record<FailureCode, number> = {
   refresh_in_progress: 409,
   key_not_found: 404,
   function_not_found: 404,
+  config_not_found: 404,
+  config_key_reserved: 400,
+  secret_in_use: 409,
+  secret_not_readable: 403,
 };
 
 /** The one place where failure codes become HTTP statuses (DESIGN §1). */

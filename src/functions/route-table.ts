@@ -2,6 +2,7 @@ import { authorizeConnectionRoute, cancelAuthorizationRoute, testConnectionRoute
 import { createConnectionRoute } from "./connections-create.js";
 import { connectionEventsRoute, deleteConnectionRoute, updateConnectionRoute } from "./connections-manage.js";
 import { disableWorkflowRoute, disabledWorkflowsRoute, enableWorkflowRoute, listDependenciesRoute, workflowStatusRoute } from "./workflows.js";
+import { deleteConfigRoute, getConfigRoute, listConfigRoute, putConfigRoute } from "./config.js";
 import { getCredentialsRoute } from "./credentials.js";
 import { getConnectionRoute } from "./connections-get.js";
 import { listConnectionsRoute } from "./connections-list.js";
@@ -37,6 +38,10 @@ export const httpRoutes: readonly HttpRoute[] = [
   createKeyRoute,
   listKeysRoute,
   revokeKeyRoute,
+  listConfigRoute,
+  getConfigRoute,
+  putConfigRoute,
+  deleteConfigRoute,
 ];
 
 /** Timer functions. */

@@ -19,6 +19,7 @@ import { createTableClients, ensureTables, pingStorage, type TableClients } from
 import { ApiKeyService } from "./api-key-service.js";
 import { AuditLog } from "./audit-log.js";
 import { AuthorizationService } from "./authorization-service.js";
+import { ConfigService } from "./config-service.js";
 import { ConnectionService } from "./connection-service.js";
 import { ConnectionStore } from "./connection-store.js";
 import { ConnectionTestService } from "./connection-test-service.js";
@@ -53,6 +54,7 @@ export interface AppServices {
   workflows: WorkflowService;
   connectionUpdate: ConnectionUpdate;
   connectionDeletion: ConnectionDeletion;
+  configs: ConfigService;
   storageHealthy(): Promise<boolean>;
 }
 
@@ -132,6 +134,7 @@ export async function createAppServices(settings: Settings, options: AppServices
     workflows,
     credentials,
     connectionUpdate: new ConnectionUpdate({ store, states, secrets, authorization, audit, clock }),
+    configs: new ConfigService({ config: new ConfigRepository(tables.config), secrets, connections: store, audit, clock }),
     connectionDeletion: new ConnectionDeletion({ store, states, secrets, dependencies: dependencyRepository, workflows, audit }),
     clock,
     logger,

@@ -19,7 +19,11 @@ export type FailureCode =
   | "provider_refused"
   | "refresh_in_progress"
   | "key_not_found"
-  | "function_not_found";
+  | "function_not_found"
+  | "config_not_found"
+  | "config_key_reserved"
+  | "secret_in_use"
+  | "secret_not_readable";
 
 /** An expected failure: a value, not an exception. */
 export interface Failure {

@@ -82,10 +82,12 @@ export async function createTestApp(
   const dispatcher = createDispatcher({ httpRoutes, timerRoutes: options.timers ?? timerRoutes, services });
   const secrets = new Set<string>();
   const outputs: string[] = [];
+  const workflowKeys = new Set<string>();
 
   const issueKey = async (role: ApiKeyRole, orgId: string, name = `${role}-${orgId}`) => {
     const issued = await services.apiKeys.issue({ name, role, org_id: orgId }, "test-setup");
     secrets.add(issued.key);
+    if (role === "workflow") workflowKeys.add(issued.key);
     return issued.key;
   };
   const adminKey = await issueKey("admin", GLOBAL_ORG, "global-admin");
@@ -106,7 +108,10 @@ export async function createTestApp(
     const text = new TextDecoder().decode(response.body);
     // The credentials route is the one place an access token may leave the service; the rest of its body may not leak.
     const allowed = path.startsWith("/api/oauth/credentials/") && response.status === 200;
-    outputs.push(allowed ? JSON.stringify({ ...JSON.parse(text), access_token: "(allowed here)" }) : text, ...[...response.headers.values()]);
+    // The other place: a workflow key reading a secret_ref config value; again only that value is exempt.
+    const configSecret = method === "GET" && path.startsWith("/api/config/") && response.status === 200 && key !== null && workflowKeys.has(key);
+    const scanned = allowed ? { ...JSON.parse(text), access_token: "(allowed here)" } : configSecret ? { ...JSON.parse(text), value: "(allowed here)" } : undefined;
+    outputs.push(scanned === undefined ? text : JSON.stringify(scanned), ...[...response.headers.values()]);
     let json: unknown;
     try {
       json = text === "" ? undefined : JSON.parse(text);
