@@ -124,9 +124,13 @@ describe("managing connections and the workflows that depend on them", () => {
     client.invalidate();
     const refused = await client.getOAuthConnection("mail").catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(WorkflowDisabledError);
+    const asserted = await client.assertWorkflowEnabled().catch((error: unknown) => error);
+    expect(asserted).toBeInstanceOf(WorkflowDisabledError);
+    expect((asserted as WorkflowDisabledError).reason).toBe("manual");
     const enabled = await app.call("POST", "/api/oauth/workflows/wf-sdk/enable", { org: "acme" });
     expect(enabled.json).toMatchObject({ workflow_id: "wf-sdk", enabled_at: expect.any(String) });
     app.watch((await client.getOAuthConnection("mail")).accessToken);
+    await expect(client.assertWorkflowEnabled()).resolves.toBeUndefined();
     expect((await app.call("POST", "/api/oauth/workflows/wf-sdk/enable", { org: "acme" })).status).toBe(404);
   });
 

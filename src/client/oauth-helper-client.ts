@@ -1,6 +1,7 @@
 import { configFromBody, type ConfigValue } from "./config-value.js";
 import { copyToken, tokenFromBody, type OAuthConnectionToken } from "./connection-token.js";
 import { errorFromAnswer } from "./error-mapping.js";
+import { WorkflowDisabledError } from "./errors.js";
 import { apiUrlFrom, sendServiceRequest, type ServiceAnswer, type ServiceRequest, type ServiceTarget } from "./service-http.js";
 
 /** Options of {@link OAuthHelperClient}. */
@@ -102,6 +103,22 @@ export class OAuthHelperClient {
       body,
       retryNetworkError: false,
     });
+  }
+
+  /** Throws WorkflowDisabledError (with the reason) when this client's workflow has been disabled. */
+  async assertWorkflowEnabled(): Promise<void> {
+    const workflowId = this.#workflowId;
+    if (workflowId === undefined) {
+      throw new Error("assertWorkflowEnabled needs the workflowId option: pass it to new OAuthHelperClient({ workflowId, ... })");
+    }
+    const request: ServiceRequest = { method: "GET", path: `/oauth/workflows/${encodeURIComponent(workflowId)}/status`, headers: this.#commonHeaders(), retryNetworkError: true };
+    const answer = await sendServiceRequest(this.#target, request);
+    if (answer.status < 200 || answer.status >= 300) throw errorFromAnswer(answer, { workflowId, secrets: this.#target.secrets });
+    const status = answer.body as { is_disabled?: unknown; disabled_reason?: unknown } | undefined;
+    if (status?.is_disabled === true) {
+      const reason = typeof status.disabled_reason === "string" ? status.disabled_reason : null;
+      throw new WorkflowDisabledError(workflowId, answer.status, `Workflow ${workflowId} is disabled${reason ? ` (${reason})` : ""}`, reason);
+    }
   }
 
   /** A config value by key (the org's, else GLOBAL's), typed; a `secret_ref` comes back as the secret itself. Not cached: config changes show at once. */
