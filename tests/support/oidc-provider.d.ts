@@ -40,7 +40,7 @@ declare module "oidc-provider" {
     issueRefreshToken?: (ctx: unknown, client: ProviderClient, code: unknown) => Promise<boolean>;
     rotateRefreshToken?: boolean;
     clockTolerance?: number;
-    ttl?: Record<string, number>;
+    ttl?: Record<string, number | ((ctx: { oidc?: { params?: Record<string, unknown> } }) => number)>;
     findAccount?: (ctx: unknown, sub: string) => Promise<Account | undefined>;
     [key: string]: unknown;
   }

@@ -26,6 +26,8 @@ export interface TestAuthorizationServerOptions {
   redirectUris?: string[];
   /** Replaces the default `basic-client` and `post-client`. */
   clients?: TestClient[];
+  /** Lifetime of access tokens from the authorization-code grant, when it should differ from refreshed ones. */
+  codeGrantAccessTokenTtlSeconds?: number;
   /** Awaited before each `POST /token` is handled: provider latency, or a gate a test opens. */
   beforeToken?: () => Promise<void>;
 }
@@ -193,7 +195,10 @@ function configuration(
     clockTolerance: 0,
     // Every lifetime set explicitly: the defaults print a notice each.
     ttl: {
-      AccessToken: ttl,
+      AccessToken:
+        options.codeGrantAccessTokenTtlSeconds === undefined
+          ? ttl
+          : (ctx) => (ctx.oidc?.params?.grant_type === "authorization_code" ? options.codeGrantAccessTokenTtlSeconds! : ttl),
       ClientCredentials: ttl,
       AuthorizationCode: 60,
       IdToken: 3600,
