@@ -16,13 +16,15 @@ export const ORG_HEADER = "x-organization-id";
  */
 export function bindHttpRoute(route: HttpRoute, getServices: () => Promise<AppServices>): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext) => {
+    let services: AppServices | undefined;
     try {
-      const services = await getServices();
+      services = await getServices();
       const prepared = await prepare(route, services, request);
       if (!prepared.ok) return failureResponse(prepared.error, authChallenge(prepared.error));
       return await route.handler({ services, request, context, ...prepared.value });
     } catch (error) {
       context.error(`${route.name} failed`, describeError(error));
+      if (error instanceof Error) services?.telemetry.trackException(error, { function: route.name, invocation_id: context.invocationId });
       return internalErrorResponse(context.invocationId);
     }
   };

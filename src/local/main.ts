@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     logger.info("shutting down", { signal });
     scheduler.stop();
     await host.close();
+    await services.telemetry.shutdown();
     await azurite?.stop();
     process.exit(0);
   };

@@ -10,9 +10,10 @@ import { AuditRepository } from "../storage/audit-repository.js";
 import { ConfigRepository } from "../storage/config-repository.js";
 import { ConnectionRepository } from "../storage/connection-repository.js";
 import { DependencyRepository } from "../storage/dependency-repository.js";
-import { RefreshRunRepository } from "../storage/refresh-run-repository.js";
+import { RefreshRunRepository, type RefreshRunRecord } from "../storage/refresh-run-repository.js";
 import { LocalSecretStore, loadOrCreateKeyFile } from "../storage/local-secret-store.js";
 import type { SecretStore } from "../storage/secret-store.js";
+import { createTelemetry, type Telemetry } from "../telemetry/telemetry.js";
 import { StateRepository } from "../storage/state-repository.js";
 import { WorkflowStateRepository } from "../storage/workflow-state-repository.js";
 import { createTableClients, ensureTables, pingStorage, type TableClients } from "../storage/tables.js";
@@ -55,6 +56,7 @@ export interface AppServices {
   connectionUpdate: ConnectionUpdate;
   connectionDeletion: ConnectionDeletion;
   configs: ConfigService;
+  telemetry: Telemetry;
   storageHealthy(): Promise<boolean>;
 }
 
@@ -68,6 +70,8 @@ export interface AppServicesOptions {
   httpDispatcher?: Dispatcher;
   /** How retries wait; tests pass one that does not wait on real time. */
   sleep?: (ms: number) => Promise<void>;
+  /** Telemetry to use instead of the one APPLICATIONINSIGHTS_CONNECTION_STRING selects. */
+  telemetry?: Telemetry;
   /** Per-attempt timeout of provider requests (10 s by default). */
   providerTimeoutMs?: number;
 }
@@ -82,7 +86,8 @@ export async function createAppServices(settings: Settings, options: AppServices
   const tables = createTableClients(settings.storageConnectionString, options.tablePrefix);
   await ensureTables(tables);
   const secrets = options.secrets ?? (await createSecretStore(settings, tables));
-  const audit = new AuditLog(new AuditRepository(tables.auditEvents), logger, clock);
+  const telemetry = options.telemetry ?? (await createTelemetry(settings.applicationInsightsConnectionString, logger));
+  const audit = new AuditLog(new AuditRepository(tables.auditEvents), logger, clock, telemetry);
   const providerFetch = createProviderFetch({
     allowInsecureLoopback: settings.allowInsecureLoopback,
     ...(options.httpDispatcher === undefined ? {} : { dispatcher: options.httpDispatcher }),
@@ -109,7 +114,7 @@ export async function createAppServices(settings: Settings, options: AppServices
   const connections = new ConnectionService(store, secrets, authorization, audit, clock);
   const refresh = new TokenRefreshService({ connections: connectionRepository, store, tokens, audit, logger, clock, leaseMs: settings.refreshLeaseSeconds * 1000 });
   const refreshRuns = new RefreshRunRepository(tables.refreshRuns);
-  const refreshJob = new RefreshJob({ connections: connectionRepository, refresh, runs: refreshRuns, logger, clock, settings });
+  const refreshJob = new RefreshJob({ connections: connectionRepository, refresh, runs: refreshRuns, logger, clock, settings, onRun: (run) => reportRun(telemetry, run) });
   const dependencyRepository = new DependencyRepository(tables.dependencies, tables.dependenciesByWorkflow);
   const dependencies = new WorkflowDependencyService(dependencyRepository, clock);
   const workflows = new WorkflowService(new WorkflowStateRepository(tables.workflowDisableState), dependencyRepository, audit, clock);
@@ -127,6 +132,7 @@ export async function createAppServices(settings: Settings, options: AppServices
   });
   return {
     settings,
+    telemetry,
     refresh,
     refreshJob,
     refreshRuns,
@@ -158,4 +164,12 @@ async function createSecretStore(settings: Settings, tables: TableClients): Prom
   }
   const key = settings.localSecretKey ?? (await loadOrCreateKeyFile(join(settings.localDataDir, "secret.key")));
   return new LocalSecretStore(tables.secrets, key);
+}
+
+/** A run summary as one event and one metric per count (docs/telemetry.md). */
+function reportRun(telemetry: Telemetry, run: RefreshRunRecord): void {
+  telemetry.trackEvent("oauth.refresh_run", { ...run });
+  for (const name of ["checked", "refreshed", "failed", "skipped", "duration_ms"] as const) {
+    telemetry.trackMetric(`oauth.refresh_run.${name}`, run[name], { trigger: run.trigger });
+  }
 }

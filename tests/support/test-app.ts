@@ -9,6 +9,7 @@ import { createMemoryLogger } from "../../src/logger.js";
 import { createAppServices, type AppServices } from "../../src/services/app-services.js";
 import { GLOBAL_ORG, loadSettings } from "../../src/settings.js";
 import type { ApiKeyRole } from "../../src/storage/api-key-repository.js";
+import type { Telemetry } from "../../src/telemetry/telemetry.js";
 
 export const PUBLIC_BASE_URL = "https://oauth-helper.example.test";
 
@@ -59,6 +60,7 @@ export async function createTestApp(
     providerTimeoutMs?: number;
     /** Share the tables of another test app (a second instance of the service). */
     tablePrefix?: string;
+    telemetry?: Telemetry;
   } = {},
 ): Promise<TestApp> {
   const logger = createMemoryLogger();
@@ -74,6 +76,7 @@ export async function createTestApp(
     logger,
     clock,
     tablePrefix,
+    ...(options.telemetry === undefined ? {} : { telemetry: options.telemetry }),
     // No test reaches the internet: without a dispatcher of its own, every provider request fails fast.
     httpDispatcher: options.httpDispatcher ?? offlineAgent(),
     sleep: options.sleep ?? (async () => {}),
