@@ -108,6 +108,20 @@ describe("token endpoint faults", () => {
     expect(created.json.status).toBe("completed");
   });
 
+  it("keeps the stored refresh token when a refresh answer has none (RFC 6749 §6)", async () => {
+    const refreshToken = app.secret("long-lived-refresh-token");
+    const sentRefreshToken = (body: string) => new URLSearchParams(body).get("refresh_token") === refreshToken;
+    agent.get(ORIGIN).intercept({ path: "/token", method: "POST", body: sentRefreshToken }).reply(200, { access_token: token(), token_type: "Bearer", expires_in: 60 }, json);
+    const created = await app.call("POST", "/api/oauth/connections", {
+      body: { connection_name: "keeps-refresh", oauth_flow_type: "refresh_token", client_id: "c", refresh_token: refreshToken, token_url: `${ORIGIN}/token` },
+    });
+    expect(created.json).toMatchObject({ status: "completed", refresh_token_set: true });
+    agent.get(ORIGIN).intercept({ path: "/token", method: "POST", body: sentRefreshToken }).reply(200, { access_token: token(), token_type: "Bearer", expires_in: 60 }, json);
+    const forced = await app.call("POST", "/api/oauth/connections/keeps-refresh/refresh");
+    expect(forced.status).toBe(200);
+    agent.assertNoPendingInterceptors();
+  });
+
   it("does not retry invalid_grant and says to reconnect", async () => {
     tokenEndpoint().reply(400, { error: "invalid_grant", error_description: "refresh token expired" }, json);
     const created = await app.call("POST", "/api/oauth/connections", {
