@@ -1,4 +1,5 @@
 import { request } from "undici";
+import { forEachLimited } from "../services/refresh-job.js";
 
 /** What the bench reads: a workflow key of the org and the names of its connections. */
 export interface BenchFixture {
@@ -14,22 +15,25 @@ export async function createFixture(hostUrl: string, adminKey: string, orgId: st
   const workflowKey = stringField(key, "key");
 
   const connectionNames = Array.from({ length: count }, (_, index) => `bench-${String(index + 1).padStart(2, "0")}`);
-  const headers = { ...admin, "x-organization-id": orgId };
-  await Promise.all(
-    connectionNames.map(async (name) => {
-      const created = await postJson(`${hostUrl}/api/oauth/connections`, headers, {
-        connection_name: name,
-        oauth_flow_type: "client_credentials",
-        client_id: `client-${name}`,
-        client_secret: "bench-client-secret",
-        token_url: tokenUrl,
-        scopes: "bench.read",
-      });
-      const status = stringField(created, "status");
-      if (status !== "completed") throw new Error(`Connection ${name} is ${status}, not completed: ${JSON.stringify(created)}`);
-    }),
-  );
+  await createConnections(hostUrl, adminKey, orgId, connectionNames, tokenUrl, count);
   return { orgId, workflowKey, connectionNames };
+}
+
+/** Creates, through the API, `client_credentials` connections named `names` on `tokenUrl`, `parallel` at a time; each must be completed. */
+export async function createConnections(hostUrl: string, adminKey: string, orgId: string, names: readonly string[], tokenUrl: string, parallel: number): Promise<void> {
+  const headers = { authorization: `Bearer ${adminKey}`, "content-type": "application/json", "x-organization-id": orgId };
+  await forEachLimited(names, parallel, async (name) => {
+    const created = await postJson(`${hostUrl}/api/oauth/connections`, headers, {
+      connection_name: name,
+      oauth_flow_type: "client_credentials",
+      client_id: `client-${name}`,
+      client_secret: "bench-client-secret",
+      token_url: tokenUrl,
+      scopes: "bench.read",
+    });
+    const status = stringField(created, "status");
+    if (status !== "completed") throw new Error(`Connection ${name} is ${status}, not completed: ${JSON.stringify(created)}`);
+  });
 }
 
 async function postJson(url: string, headers: Record<string, string>, body: object): Promise<Record<string, unknown>> {

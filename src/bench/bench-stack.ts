@@ -19,11 +19,17 @@ export interface BenchStack {
 /** Stops what was started, newest first; safe to call more than once. */
 export type Cleanup = () => Promise<void>;
 
+/** What a phase changes about the host: node flags (e.g. --cpu-prof) and service settings of its own. */
+export interface StackOptions {
+  hostNodeArgs?: string[];
+  hostEnv?: Record<string, string>;
+}
+
 /**
  * Starts the stack under a fresh temp folder. Every part is registered with `onStarted` as soon as
  * it runs, so a failure half-way still stops what was started.
  */
-export async function startStack(projectDir: string, onStarted: (stop: Cleanup) => void, hostNodeArgs: string[] = []): Promise<BenchStack> {
+export async function startStack(projectDir: string, onStarted: (stop: Cleanup) => void, options: StackOptions = {}): Promise<BenchStack> {
   const dir = await mkdtemp(join(tmpdir(), "oauth-helper-bench-"));
   onStarted(() => rm(dir, { recursive: true, force: true }));
   const azurite = await startAzuriteTables({ location: join(dir, "azurite") });
@@ -37,8 +43,9 @@ export async function startStack(projectDir: string, onStarted: (stop: Cleanup) 
     projectDir,
     port: await findFreePort(),
     logFile: hostLogFile,
-    nodeArgs: hostNodeArgs,
+    nodeArgs: options.hostNodeArgs ?? [],
     env: {
+      ...options.hostEnv,
       AzureWebJobsStorage: azurite.connectionString,
       LOCAL_DATA_DIR: join(dir, "data"),
       LOCAL_SECRET_KEY: randomBytes(32).toString("base64"),

@@ -1,39 +1,65 @@
 import { writeFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { createFixture } from "./bench-setup.js";
+import { parseBenchOptions, USAGE, type BenchOptions } from "./bench-options.js";
 import { startStack, type Cleanup } from "./bench-stack.js";
 import { findAzuritePid, startCpuAccounting, type WatchedPids } from "./cpu-usage.js";
 import { measure, warmUp, type PhasePlan } from "./load.js";
-import { describeMachine, formatReport, levelResult, type LevelResult, type MeasuredPhase } from "./report.js";
+import { runRefreshPhase } from "./refresh-bench.js";
+import { formatRefreshReport, type RefreshPlan, type RefreshResult } from "./refresh-report.js";
+import { describeMachine, formatReport, levelResult, type LevelResult, type MachineInfo, type MeasuredPhase } from "./report.js";
 import { credentialsRoute, storageFloor, type Target } from "./targets.js";
 
 const ORG = "bench";
 const CONNECTIONS = 20;
 const PROJECT_DIR = fileURLToPath(new URL("../../", import.meta.url));
+// Expires inside the default 240-minute refresh window but outside the 300 s refresh on read.
+const REFRESH_EXPIRES_IN_SECONDS = 600;
+const REFRESH_CREATE_PARALLEL = 16;
 
-const USAGE = `npm run bench -- [--json <file>] [--levels 1,4,16,64] [--seconds 3] [--warmup 200] [--host-cpu-prof <dir>]`;
-
-/** `npm run bench`: the credentials route against its storage floor at several concurrency levels. */
+/** `npm run bench`: the credentials route against its storage floor at several concurrency levels, then the refresh job. */
 async function main(cleanups: Cleanup[]): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      json: { type: "string" },
-      levels: { type: "string", default: "1,4,16,64" },
-      seconds: { type: "string", default: "3" },
-      warmup: { type: "string", default: "200" },
-      "host-cpu-prof": { type: "string" },
-      help: { type: "boolean", default: false },
-    },
-  });
-  if (values.help) return void console.log(USAGE);
-  const levels = values.levels.split(",").map((level) => positive(level, "--levels"));
-  const durationMs = positive(values.seconds, "--seconds") * 1000;
-  const warmup = positive(values.warmup, "--warmup");
-  const profile = values["host-cpu-prof"];
+  const options = parseBenchOptions();
+  if (options.help) return void console.log(USAGE);
   const machine = describeMachine();
+  const hostNodeArgs = options.hostCpuProfileDir === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", options.hostCpuProfileDir];
 
-  const stack = await startStack(PROJECT_DIR, (stop) => cleanups.push(stop), profile === undefined ? [] : ["--cpu-prof", "--cpu-prof-dir", profile]);
+  let credentials: CredentialsOutcome | undefined;
+  if (options.credentials) {
+    credentials = await runCredentialsLevels(options, machine, hostNodeArgs, cleanups);
+    // Each phase has the machine to itself: stop this stack before the next one starts.
+    await stopAll(cleanups);
+  }
+  let refresh: RefreshResult | undefined;
+  if (options.refresh) {
+    const plan: RefreshPlan = {
+      connections: options.refreshConnections,
+      concurrency: options.refreshConcurrency,
+      latencyMs: options.refreshLatencyMs,
+      expiresInSeconds: REFRESH_EXPIRES_IN_SECONDS,
+      createParallel: REFRESH_CREATE_PARALLEL,
+    };
+    refresh = await runRefreshPhase(plan, { projectDir: PROJECT_DIR, hostNodeArgs, onStarted: (stop) => cleanups.push(stop) });
+    if (!options.credentials) console.log(`\nMachine: ${machine.cpuModel}, ${machine.cpuCount} CPUs, Node ${machine.node}, ${machine.date}`);
+    console.log(`\n${formatRefreshReport(refresh)}\n`);
+  }
+
+  if (options.json !== undefined) {
+    const output = { machine, settings: credentials?.settings, results: credentials?.results, refresh };
+    await writeFile(options.json, `${JSON.stringify(output, null, 2)}\n`);
+    console.log(`results written to ${options.json}`);
+  }
+  if (refresh !== undefined && refresh.problems.length > 0) throw new Error(`the refresh run did not do what it should: ${refresh.problems.join("; ")}`);
+}
+
+interface CredentialsOutcome {
+  settings: Record<string, number | number[]>;
+  results: LevelResult[];
+}
+
+async function runCredentialsLevels(options: BenchOptions, machine: MachineInfo, hostNodeArgs: string[], cleanups: Cleanup[]): Promise<CredentialsOutcome> {
+  const { levels, warmup, durationMs } = options;
+  const stack = await startStack(PROJECT_DIR, (stop) => cleanups.push(stop), { hostNodeArgs });
   console.log(`host pid ${stack.host.pid} on ${stack.host.url}; creating ${CONNECTIONS} connections in org ${ORG}`);
   const fixture = await createFixture(stack.host.url, stack.adminKey, ORG, CONNECTIONS, stack.token.url);
   const granted = stack.token.granted();
@@ -58,11 +84,7 @@ async function main(cleanups: Cleanup[]): Promise<void> {
   if (refreshes !== 0) console.log(`warning: the token endpoint granted ${refreshes} tokens during the bench`);
 
   console.log(`\n${formatReport(machine, results)}\n`);
-  if (values.json !== undefined) {
-    const settings = { connections: CONNECTIONS, levels, warmup, secondsPerPhase: durationMs / 1000, tokenRequestsDuringBench: refreshes };
-    await writeFile(values.json, `${JSON.stringify({ machine, settings, results }, null, 2)}\n`);
-    console.log(`results written to ${values.json}`);
-  }
+  return { settings: { connections: CONNECTIONS, levels, warmup, secondsPerPhase: durationMs / 1000, tokenRequestsDuringBench: refreshes }, results };
 }
 
 async function runPhase(target: Target, plan: PhasePlan, pids: WatchedPids): Promise<MeasuredPhase> {
@@ -70,12 +92,6 @@ async function runPhase(target: Target, plan: PhasePlan, pids: WatchedPids): Pro
   const cpu = startCpuAccounting(pids);
   const stats = await measure(target.operation, plan);
   return { ...stats, cpu: cpu() };
-}
-
-function positive(text: string, option: string): number {
-  const value = Number(text);
-  if (!Number.isInteger(value) || value <= 0) throw new Error(`${option} takes positive integers, not "${text}"\n${USAGE}`);
-  return value;
 }
 
 async function stopAll(cleanups: Cleanup[]): Promise<void> {
