@@ -101,6 +101,8 @@ export class TokenRefreshService {
     const leased = await this.#acquireLease(request);
     if (leased.kind !== "leased") return leased;
     const record = leased.record;
+    // storeGrant clears the lease in the same write that stores the new token set.
+    let released = false;
     try {
       // Re-read under the lease: another instance may have refreshed while we waited for it.
       if (record.tokens_version !== request.observedVersion && request.force !== true) return { kind: "already_refreshed", record };
@@ -114,6 +116,7 @@ export class TokenRefreshService {
           refresh_failures: undefined,
           next_refresh_attempt_at: undefined,
         }));
+        released = true;
         await this.#audit(request, { refreshed: true });
         if (stored.record === undefined) return { kind: "missing" };
         return { kind: "refreshed", record: stored.record, tokens: stored.tokens };
@@ -122,7 +125,7 @@ export class TokenRefreshService {
       await this.#audit(request, { refreshed: false, error: outcome.failure.error, permanent: outcome.failure.permanent });
       return failed === undefined ? { kind: "missing" } : { kind: "failed", record: failed, failure: outcome.failure };
     } finally {
-      await this.#releaseLease(request.orgId, request.name);
+      if (!released) await this.#releaseLease(request.orgId, request.name);
     }
   }
 
