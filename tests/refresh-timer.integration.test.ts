@@ -21,6 +21,10 @@ class Gate {
     this.#open = true;
     this.#waiters.splice(0).forEach((release) => release());
   }
+  /** How many token requests are held at the gate right now. */
+  get waiting(): number {
+    return this.#waiters.length;
+  }
   pass(): Promise<void> {
     return this.#open ? Promise.resolve() : new Promise((release) => this.#waiters.push(release));
   }
@@ -168,8 +172,8 @@ describe("the scheduled refresh", () => {
     await approachExpiry(120);
     gate.close();
     const run = runTimer();
-    await expect.poll(() => server.peakConcurrentTokenRequests() > 0 && app.logLines.length > 0).toBe(true);
-    await delay(50);
+    // Every refresh of the run is now at the provider, waiting for an answer.
+    await expect.poll(() => gate.waiting).toBe(CONCURRENCY);
     const row = await app.services.tables.connections.getEntity<Record<string, string>>("tenant-0", "machine-0");
     await app.services.tables.connections.deleteEntity("tenant-0", "machine-0");
     await app.services.secrets.delete(row.tokens_secret_name!);
