@@ -1,24 +1,14 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { caught, startFakeService, type Reply, type SeenRequest } from "../../tests/support/fake-service.js";
 import { AuthenticationError, ConfigNotFoundError, OAuthHelperClient, OAuthHelperError } from "./index.js";
 
 // A stand-in for the service's /api/config contract; the end-to-end test lives in tests/config.contract.test.ts.
 
-interface SeenRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-}
 
-interface Reply {
-  status: number;
-  body?: unknown;
-}
 
 const API_KEY = "ohk_test_config_0123456789abcdefghijklmnopqrstuvwxyz";
 
-let server: Server;
+let service: Awaited<ReturnType<typeof startFakeService>>;
 let origin: string;
 let seen: SeenRequest[];
 let reply: (request: SeenRequest) => Reply;
@@ -29,34 +19,16 @@ function client(): OAuthHelperClient {
   return new OAuthHelperClient({ baseUrl: origin, apiKey: API_KEY, orgId: "acme" });
 }
 
-async function caught(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    request.resume();
-    request.on("end", () => {
-      const received = { method: request.method ?? "", url: request.url ?? "", headers: request.headers };
-      seen.push(received);
-      const { status, body } = reply(received);
-      response.writeHead(status, { "content-type": "application/json", "cache-control": "no-store" });
-      response.end(body === undefined ? "" : JSON.stringify(body));
-    });
+  service = await startFakeService((request) => {
+    seen.push(request);
+    return reply(request);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = service.origin;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => service.close());
 
 beforeEach(() => {
   seen = [];

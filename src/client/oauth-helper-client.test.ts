@@ -1,6 +1,5 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { caught, startFakeService, type Reply, type SeenRequest } from "../../tests/support/fake-service.js";
 import {
   AuthenticationError,
   ConnectionNotFoundError,
@@ -12,24 +11,13 @@ import {
 } from "./index.js";
 
 // A stand-in for the service's HTTP contract; the end-to-end test against the real service lives elsewhere.
-interface SeenRequest {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
-interface Reply {
-  status: number;
-  body?: unknown;
-  raw?: string;
-}
 
 const API_KEY = "ohk_test_0123456789abcdefghijklmnopqrstuvwxyz";
 const ACCESS_TOKEN = "eyJ.access-token.sig";
 const T0 = Date.parse("2026-11-20T10:00:00Z");
 const HOUR_MS = 3_600_000;
 
-let server: Server;
+let service: Awaited<ReturnType<typeof startFakeService>>;
 let origin: string;
 let seen: SeenRequest[];
 let reply: (request: SeenRequest) => Reply;
@@ -54,35 +42,16 @@ function client(options: Partial<OAuthHelperClientOptions> = {}): OAuthHelperCli
   return new OAuthHelperClient({ baseUrl: origin, apiKey: API_KEY, orgId: "acme", now: () => clock, ...options });
 }
 
-async function caught(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected a rejection");
-}
 
 beforeAll(async () => {
-  server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on("data", (chunk: Buffer) => chunks.push(chunk));
-    request.on("end", () => {
-      const entry = { method: request.method ?? "", url: request.url ?? "", headers: request.headers, body: Buffer.concat(chunks).toString("utf8") };
-      seen.push(entry);
-      const { status, body, raw } = reply(entry);
-      response.writeHead(status, { "content-type": raw === undefined ? "application/json" : "text/html", "cache-control": "no-store" });
-      response.end(raw ?? (body === undefined ? "" : JSON.stringify(body)));
-    });
+  service = await startFakeService((request) => {
+    seen.push(request);
+    return reply(request);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  origin = service.origin;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-});
+afterAll(() => service.close());
 
 beforeEach(() => {
   seen = [];
