@@ -17,6 +17,4 @@ export function isTableError(error: unknown, status: number, code?: string): boo
   return code === undefined || (rest.details?.odataError?.code ?? rest.code) === code;
 }
 
-/** A conditional write lost an optimistic-concurrency race (stale ETag) or hit an existing key. */
-export const isConcurrencyConflict = (error: unknown) => isTableError(error, 412) || isTableError(error, 409);
 export const isNotFound = (error: unknown) => isTableError(error, 404);

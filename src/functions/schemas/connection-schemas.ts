@@ -202,12 +202,3 @@ export const authorizationStart = z
 export const testReport = z
   .object({ test_result: z.enum(["success", "failed", "skipped"]), message: z.string(), tested_at: timestamp })
   .meta({ id: "ConnectionTestReport" });
-
-/** Callback query (RFC 6749 §4.1.2, §4.1.2.1, RFC 9207); extra parameters from providers are allowed. */
-export const callbackQuery = z.looseObject({
-  code: z.string().optional(),
-  state: z.string().optional(),
-  iss: z.string().optional(),
-  error: z.string().optional(),
-  error_description: z.string().optional(),
-});
